@@ -1,8 +1,17 @@
-"""vizcnn: see inside convolutional networks."""
+"""vizcnn: see inside convolutional networks.
+
+``vizcnn.trace(model, input_size=(1, 3, 224, 224))`` records every layer and op with its
+shapes, parameters and costs; the zoo (``vizcnn.build("resnet50")``) holds the classic CNNs.
+"""
 
 from __future__ import annotations
 
+from vizcnn.api import Trace, min_input_size, trace
 from vizcnn.errors import ShapeError, VizcnnError
+from vizcnn.graph import Edge, Graph, ModuleInfo, Node, OpKind
 from vizcnn.zoo import build, list_families, list_models, model_card
 
-__all__ = ["ShapeError", "VizcnnError", "build", "list_families", "list_models", "model_card"]
+__all__ = [
+    "Edge", "Graph", "ModuleInfo", "Node", "OpKind", "ShapeError", "Trace", "VizcnnError",
+    "build", "list_families", "list_models", "min_input_size", "model_card", "trace",
+]

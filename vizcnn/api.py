@@ -1,0 +1,264 @@
+"""The Python API: ``vizcnn.trace(model, input_size)`` and friends.
+
+A trace runs the model once on the ``meta`` device (no weights copied, no activations
+allocated, no arithmetic), falling back to one real CPU run only when the model needs real
+values. The user's model is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Sequence
+
+import torch
+from torch import nn
+
+from vizcnn.capture import MetaUnsupported, Tracer
+from vizcnn.errors import ShapeError, VizcnnError
+from vizcnn.graph import Graph, Node
+from vizcnn.zoo import build, model_card
+
+InputSize = Sequence[int] | Sequence[Sequence[int]]
+
+
+class Trace(Graph):
+    """A traced model: the graph plus conveniences for scripts and notebooks."""
+
+    def node(self, node_id: str) -> Node:
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        raise KeyError(node_id)
+
+    def table(self, depth: int | None = None):  # -> pandas.DataFrame
+        """One row per layer (or per module at ``depth``); see :mod:`vizcnn.views.table`."""
+        from vizcnn.views.table import layer_table
+
+        return layer_table(self, depth)
+
+
+def _check_size(size: Sequence[int]) -> tuple[int, ...]:
+    if not isinstance(size, (tuple, list, torch.Size)) or not size:
+        raise ShapeError(f"an input size is a sequence of positive integers, got {size!r}")
+    for s in size:
+        if isinstance(s, bool) or not isinstance(s, int) or s <= 0:
+            raise ShapeError(
+                f"input size {tuple(size)} is not valid: every dimension must be a positive "
+                f"integer, got {s!r}"
+            )
+    return tuple(size)
+
+
+def _input_sizes(input_size: InputSize) -> list[tuple[int, ...]]:
+    if isinstance(input_size, (tuple, list)) and input_size and all(
+            isinstance(s, (tuple, list, torch.Size)) for s in input_size):
+        return [_check_size(s) for s in input_size]
+    return [_check_size(input_size)]  # type: ignore[arg-type]
+
+
+def _to_meta(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return torch.empty_like(value, device="meta")
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_meta(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _to_meta(v) for k, v in value.items()}
+    return value
+
+
+def _to_cpu_values(value: Any, generator: torch.Generator) -> Any:
+    if isinstance(value, torch.Tensor):
+        if value.is_floating_point():
+            return torch.randn(value.shape, dtype=value.dtype, generator=generator)
+        return torch.zeros(value.shape, dtype=value.dtype)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_cpu_values(v, generator) for v in value)
+    if isinstance(value, dict):
+        return {k: _to_cpu_values(v, generator) for k, v in value.items()}
+    return value
+
+
+def _on_meta(model: nn.Module) -> bool:
+    tensors = [*model.parameters(), *model.buffers()]
+    return not tensors or all(t.device.type == "meta" for t in tensors)
+
+
+def trace(
+    model: nn.Module | str,
+    input_size: InputSize | None = None,
+    *,
+    inputs: Sequence[Any] | None = None,
+    kwargs: dict[str, Any] | None = None,
+    training: bool | None = None,
+    dtype: torch.dtype = torch.float32,
+    shape_rules: bool = True,
+    num_classes: int = 1000,
+    **options: Any,
+) -> Trace:
+    """Trace ``model`` once and return its graph with shapes, parameters and costs.
+
+    Args:
+        model: an ``nn.Module`` (on any device, or built under ``torch.device("meta")``) or a
+            zoo name such as ``"resnet50"`` (built on meta with ``num_classes`` and ``options``).
+        input_size: one shape such as ``(1, 3, 224, 224)``, or a list of shapes for several
+            positional inputs. Alternatively pass ``inputs`` (tensors or other values).
+        kwargs: keyword inputs of the forward call.
+        training: run in train (``True``) or eval (``False``) mode; ``None`` keeps the
+            model's own flag. The flag is restored afterwards.
+        shape_rules: infer common ops' shapes without dispatching them (fast). ``False`` runs
+            every op for real on meta; tests use it to prove the rules right.
+    """
+    name = type(model).__name__ if isinstance(model, nn.Module) else str(model)
+    key_blocks: tuple[tuple[str, str], ...] = ()
+    if isinstance(model, str):
+        key_blocks = model_card(model).key_blocks
+        with torch.device("meta"):
+            model = build(model, num_classes=num_classes, **options)
+    elif options:
+        raise VizcnnError(f"options {sorted(options)} only apply to zoo names")
+    if inputs is None and input_size is None:
+        raise VizcnnError("give an input_size such as (1, 3, 224, 224) or inputs")
+    if inputs is None:
+        args: tuple = tuple(torch.empty(s, dtype=dtype, device="meta")
+                            for s in _input_sizes(input_size))  # type: ignore[arg-type]
+    else:
+        args = tuple(_to_meta(v) for v in inputs)
+    kw = {k: _to_meta(v) for k, v in (kwargs or {}).items()}
+
+    was_training = model.training
+    if training is not None:
+        model.train(training)
+    try:
+        try:
+            tracer = Tracer(model, use_rules=shape_rules)
+            stand_ins = None if _on_meta(model) else _meta_stand_ins(model)
+            tracer.run(args, kw, stand_ins)
+            device, reason = "meta", None
+        except MetaUnsupported as limit:
+            tracer, reason = _trace_on_cpu(model, args, kw), str(limit).splitlines()[0]
+            device = "cpu"
+    finally:
+        if training is not None:
+            model.train(was_training)
+    return _finish(tracer, model, name, args, kw, device, reason, key_blocks)
+
+
+def _meta_stand_ins(model: nn.Module) -> dict[str, torch.Tensor]:
+    tensors = dict(model.named_parameters(remove_duplicate=False))
+    tensors.update(model.named_buffers(remove_duplicate=False))
+    return {n: torch.empty_like(t, device="meta") for n, t in tensors.items()}
+
+
+def _trace_on_cpu(model: nn.Module, args: tuple, kwargs: dict) -> Tracer:
+    """One real CPU run for models that need values: real weights when the model has them,
+    copies of the buffers so running statistics are not disturbed."""
+    generator = torch.Generator().manual_seed(0)
+    meta = _on_meta(model)
+    stand_ins: dict[str, torch.Tensor] = {}
+    for name, tensor in model.named_parameters(remove_duplicate=False):
+        stand_ins[name] = torch.zeros(tensor.shape, dtype=tensor.dtype) if meta else tensor
+    for name, tensor in model.named_buffers(remove_duplicate=False):
+        stand_ins[name] = torch.zeros(tensor.shape, dtype=tensor.dtype) if meta else tensor.clone()
+    tracer = Tracer(model, use_rules=False)
+    try:
+        tracer.run(_to_cpu_values(args, generator), _to_cpu_values(kwargs, generator), stand_ins)
+    except MetaUnsupported as error:
+        raise VizcnnError(f"{type(model).__name__} could not be traced: {error}") from None
+    return tracer
+
+
+def _finish(tracer: Tracer, model: nn.Module, name: str, args: tuple, kwargs: dict,
+            device: str, reason: str | None, key_blocks: tuple) -> Trace:
+    _receptive_fields(tracer)
+    params = {id(p): p for p in model.parameters()}
+    buffers = {id(b): b for b in model.buffers()}
+    subtree_params: dict[str, int] = defaultdict(int)
+    for full_name, param in model.named_parameters():
+        parts = full_name.split(".")[:-1]
+        subtree_params[""] += param.numel()
+        for i in range(1, len(parts) + 1):
+            subtree_params[".".join(parts[:i])] += param.numel()
+    for path, info in tracer.modules.items():
+        info.params = subtree_params.get(path, 0)
+    nodes = tracer.nodes
+    return Trace(
+        model=name,
+        input_shapes=tuple(tuple(t.shape) for t in (*args, *kwargs.values())
+                           if isinstance(t, torch.Tensor)),
+        nodes=nodes,
+        edges=tracer.edges,
+        modules=tracer.modules,
+        params=sum(p.numel() for p in params.values()),
+        trainable_params=sum(p.numel() for p in params.values() if p.requires_grad),
+        buffers=sum(b.numel() for b in buffers.values()),
+        macs=sum(n.macs for n in nodes),
+        flops=sum(n.flops for n in nodes),
+        uncounted=dict(tracer.uncounted),
+        training=model.training,
+        device=device,
+        fallback_reason=reason,
+        key_blocks=key_blocks,
+    )
+
+
+def _receptive_fields(tracer: Tracer) -> None:
+    """Receptive field and effective stride (in input pixels, along the height axis) of every
+    node on a spatial path: r_out = r_in + (k−1)·d·j_in, j_out = j_in·s."""
+    sources: dict[str, list[str]] = defaultdict(list)
+    for edge in tracer.edges:
+        sources[edge.dst].append(edge.src)
+    by_id = {n.id: n for n in tracer.nodes}
+    for node in tracer.nodes:
+        out_rank = len(node.output_shapes[0]) if node.output_shapes else 0
+        if node.op == "input":
+            if out_rank >= 3:
+                node.receptive_field, node.effective_stride = 1, 1
+            continue
+        spatial = [by_id[s] for s in sources[node.id] if by_id[s].receptive_field is not None]
+        if not spatial or out_rank < 3:
+            continue
+        rf = max(s.receptive_field for s in spatial)  # type: ignore[type-var]
+        jump = max(s.effective_stride for s in spatial)  # type: ignore[type-var]
+        for kernel, stride, dilation in tracer._windows.get(node.id, ()):
+            rf += (kernel - 1) * dilation * jump
+            jump *= stride
+        node.receptive_field, node.effective_stride = rf, jump
+
+
+def min_input_size(model: nn.Module | str, channels: int | None = None, batch: int = 1,
+                   max_size: int = 4096, **options: Any) -> int:
+    """The smallest square input side the model accepts (binary search over traces)."""
+    if isinstance(model, str):
+        channels = channels or model_card(model).in_channels
+        with torch.device("meta"):
+            model = build(model, **options)
+    if channels is None:
+        channels = _first_conv_channels(model)
+
+    def accepts(side: int) -> bool:
+        try:
+            trace(model, (batch, channels, side, side))
+            return True
+        except ShapeError:
+            return False
+
+    if not accepts(max_size):
+        raise VizcnnError(f"{type(model).__name__} accepts no square input up to {max_size}")
+    low, high = 1, max_size
+    while low < high:
+        mid = (low + high) // 2
+        if accepts(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def _first_conv_channels(model: nn.Module) -> int:
+    for module in model.modules():
+        if isinstance(module, nn.modules.conv._ConvNd):
+            return module.in_channels
+    return 3
+
+
+__all__ = ["Trace", "trace", "min_input_size"]
