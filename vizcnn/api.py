@@ -104,7 +104,7 @@ def trace(
             positional inputs. Alternatively pass ``inputs`` (tensors or other values).
         kwargs: keyword inputs of the forward call.
         training: run in train (``True``) or eval (``False``) mode; ``None`` keeps the
-            model's own flag. The flag is restored afterwards.
+            model's own flag (zoo names default to eval). The flag is restored afterwards.
         shape_rules: infer common ops' shapes without dispatching them (fast). ``False`` runs
             every op for real on meta; tests use it to prove the rules right.
     """
@@ -112,6 +112,7 @@ def trace(
     key_blocks: tuple[tuple[str, str], ...] = ()
     if isinstance(model, str):
         key_blocks = model_card(model).key_blocks
+        training = bool(training)  # a zoo model is traced for inference unless asked
         with torch.device("meta"):
             model = build(model, num_classes=num_classes, **options)
     elif options:

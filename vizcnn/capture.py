@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 from torch import nn
@@ -20,7 +20,7 @@ from torch.overrides import TorchFunctionMode
 from vizcnn.costs import COSTS
 from vizcnn.errors import ShapeError, VizcnnError
 from vizcnn.graph import Edge, ModuleInfo, Node, OpKind, Shape
-from vizcnn.ops import OPS, OpSpec, bind, shape_of
+from vizcnn.ops import OPS, OpSpec, bind
 from vizcnn.shapes import SHAPE_RULES, NoRule, fmt
 
 
@@ -89,7 +89,7 @@ def op_attrs(op: str, call: dict[str, Any]) -> dict[str, Any]:
                 "bias": isinstance(call.get("bias"), tuple)}
     if op in ("max_pool", "avg_pool"):
         kernel = call["kernel_size"]
-        n = len(kernel) if isinstance(kernel, (tuple, list)) else max(1, len(call["input"]) - 2)
+        n = call["spatial_dims"]
         stride = call.get("stride") or kernel
         attrs = {"kernel_size": _spatial(kernel, n), "stride": _spatial(stride, n),
                  "padding": _spatial(call.get("padding", 0), n),
@@ -99,10 +99,14 @@ def op_attrs(op: str, call: dict[str, Any]) -> dict[str, Any]:
         return attrs
     if op in ("adaptive_avg_pool", "adaptive_max_pool"):
         size = call["output_size"]
-        return {"output_size": size if isinstance(size, int) else tuple(size)}
+        return {"output_size": size if isinstance(size, int) or size is None else tuple(size)}
     if op in ("cat", "stack", "chunk", "split", "softmax"):
         return {k: call[k] for k in ("dim", "chunks") if k in call and isinstance(call[k], int)}
     return {}
+
+
+_ATTR_OPS = {"conv", "conv_transpose", "linear", "max_pool", "avg_pool", "adaptive_avg_pool",
+             "adaptive_max_pool", "cat", "stack", "chunk", "split", "softmax"}
 
 
 def _window(op: str, attrs: dict[str, Any], in_shape: Shape, out_shape: Shape
@@ -117,16 +121,22 @@ def _window(op: str, attrs: dict[str, Any], in_shape: Shape, out_shape: Shape
     return None
 
 
-def _tensors(value: Any) -> Iterator[torch.Tensor]:
+def _tensors(value: Any) -> list[torch.Tensor]:
     """Tensors in an argument structure (tensors, lists/tuples/dicts of them)."""
     if isinstance(value, torch.Tensor):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _tensors(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _tensors(v)
+        return [value]
+    found: list[torch.Tensor] = []
+    _collect(value, found)
+    return found
+
+
+def _collect(value: Any, found: list[torch.Tensor]) -> None:
+    items = value.values() if isinstance(value, dict) else value
+    for item in items:
+        if isinstance(item, torch.Tensor):
+            found.append(item)
+        elif isinstance(item, (list, tuple, dict)) and item:
+            _collect(item, found)
 
 
 def _is_meta_limit(error: BaseException) -> bool:
@@ -157,13 +167,17 @@ class Tracer(TorchFunctionMode):
         self._tensor_uid: dict[int, tuple[int, int, bool, bool]] = {}
         self._paths: dict[int, str] = {}
         self._direct: dict[int, list[tuple[int, int, bool, bool]]] = {}
+        self._leaves: set[int] = set()
         for path, module in model.named_modules(remove_duplicate=False):
             self._paths.setdefault(id(module), path)
             if id(module) in self._direct:
                 continue
+            if not module._modules:
+                self._leaves.add(id(module))
             own = [(id(p), p.numel(), p.requires_grad, False)
-                   for p in module.parameters(recurse=False)]
-            own += [(id(b), b.numel(), False, True) for b in module.buffers(recurse=False)]
+                   for p in module._parameters.values() if p is not None]
+            own += [(id(b), b.numel(), False, True)
+                    for b in module._buffers.values() if b is not None]
             self._direct[id(module)] = own
 
     # --- running ----------------------------------------------------------------------------
@@ -179,7 +193,7 @@ class Tracer(TorchFunctionMode):
         self._add_inputs(args, kwargs)
         handles = []
         try:
-            for module in self.model.modules():
+            for module in {id(m): m for m in self.model.modules()}.values():
                 handles.append(module.register_forward_pre_hook(self._pre_hook, with_kwargs=True))
                 handles.append(module.register_forward_hook(self._post_hook, with_kwargs=True))
             with torch.no_grad(), self:
@@ -225,18 +239,24 @@ class Tracer(TorchFunctionMode):
     def _pre_hook(self, module: nn.Module, args: tuple, kwargs: dict) -> None:
         if threading.get_ident() != self._thread:
             return
+        with torch._C.DisableTorchFunction():  # our own shape reads are not the model's ops
+            self._enter_module(module, args, kwargs)
+
+    def _enter_module(self, module: nn.Module, args: tuple, kwargs: dict) -> None:
         if self._leaf is not None:   # a module called from inside a leaf belongs to the leaf
             self._leaf_depth += 1
             return
         path = self._paths.get(id(module), "?")
-        inputs = [t for t in _tensors((args, kwargs))]
+        inputs = _tensors(args)
+        if kwargs:
+            _collect(kwargs, inputs)
         info = self.modules.get(path)
         if info is None:
             info = self.modules[path] = ModuleInfo(
                 path, type(module).__name__, path.count(".") + 1 if path else 0,
                 input_shapes=tuple(tuple(t.shape) for t in inputs))
         info.calls += 1
-        if next(iter(module.children()), None) is not None:
+        if id(module) not in self._leaves:
             if path:
                 self._stack.append(path)
             return
@@ -245,6 +265,10 @@ class Tracer(TorchFunctionMode):
     def _post_hook(self, module: nn.Module, args: tuple, kwargs: dict, output: Any) -> None:
         if threading.get_ident() != self._thread:
             return
+        with torch._C.DisableTorchFunction():
+            self._exit_module(module, output)
+
+    def _exit_module(self, module: nn.Module, output: Any) -> None:
         if self._leaf_depth:
             self._leaf_depth -= 1
             return
@@ -327,21 +351,24 @@ class Tracer(TorchFunctionMode):
             if src is not None and isinstance(out, torch.Tensor):
                 self._set_producer(out, src)
             return out
-        tensors = list(_tensors((args, kwargs)))
-        tracked = [t for t in tensors if id(t) in self._producer]
+        tensors = _tensors(args)
+        if kwargs:
+            _collect(kwargs, tensors)
+        producer = self._producer
+        tracked = [t for t in tensors if id(t) in producer]
         if not tracked:
             return func(*args, **kwargs)
-        call = {k: shape_of(v) for k, v in bind(spec, args, kwargs).items()}
+        call = bind(spec, args, kwargs)
         out = self._compute(func, spec, args, kwargs, call, tensors)
-        outs = list(_tensors(out))
+        outs = _tensors(out)
         out_shapes = tuple(tuple(t.shape) for t in outs)
         formula = COSTS.get(spec.name)
         cost = formula(call, out_shapes) if formula else None
         if cost is None:
             self.uncounted[spec.name] += 1
-        attrs = op_attrs(spec.name, call)
-        window = _window(spec.name, attrs, call.get("input", ()), out_shapes[0]) if (
-            out_shapes and isinstance(call.get("input"), tuple)) else None
+        attrs = op_attrs(spec.name, call) if spec.name in _ATTR_OPS else {}
+        window = _window(spec.name, attrs, call["input"], out_shapes[0]) if (
+            attrs and out_shapes and isinstance(call.get("input"), tuple)) else None
         if self._leaf is not None:
             self._add_to_leaf(spec.name, attrs, cost, window, outs)
         else:
@@ -477,6 +504,8 @@ class Tracer(TorchFunctionMode):
         path, module_type = self._where()
         shapes = tuple(v for k, v in (call or {}).items()
                        if k == "input" and isinstance(v, tuple))
+        if not shapes and self._leaf is not None:
+            shapes = self._leaf.input_shapes
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(
             error).__name__
         what = f"{path} ({module_type}{', ' + op if op else ''})"

@@ -38,7 +38,7 @@ class OpKind(str, Enum):
     OTHER = "other"
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One leaf-module call or one functional op (or the graph's input/output)."""
 
@@ -69,7 +69,7 @@ class Node:
         return len(self.scope)
 
 
-@dataclass
+@dataclass(slots=True)
 class Edge:
     """A tensor flowing from one node to another."""
 

@@ -29,17 +29,24 @@ class OpSpec:
     argnames: tuple[str, ...]
     inplace: bool = False
     transparent: bool = False
+    spatial_dims: int = 0
 
 
 OPS: dict[Callable[..., Any], OpSpec] = {}
 
 
 def _register(name: str, argnames: str, *funcs: Any, inplace: bool = False,
-              transparent: bool = False) -> None:
-    spec = OpSpec(name, tuple(argnames.split()), inplace, transparent)
+              transparent: bool = False, spatial_dims: int = 0) -> None:
+    spec = OpSpec(name, tuple(argnames.split()), inplace, transparent, spatial_dims)
     for func in funcs:
         if func is not None:
             OPS[func] = spec
+
+
+def _register_nd(name: str, argnames: str, funcs: tuple[Any, Any, Any]) -> None:
+    """Register the 1-D, 2-D and 3-D variants of a pooling op, remembering which is which."""
+    for dims, func in enumerate(funcs, start=1):
+        _register(name, argnames, func, spatial_dims=dims)
 
 
 T = torch.Tensor
@@ -85,14 +92,14 @@ _register("softmax", "input dim dtype", torch.softmax, T.softmax, torch.log_soft
 _register("dropout", "input p training inplace", F.dropout, F.dropout1d, F.dropout2d,
           F.dropout3d, F.alpha_dropout)
 # --- pooling ------------------------------------------------------------------------------
-_register("max_pool", "input kernel_size stride padding dilation ceil_mode return_indices",
-          F.max_pool1d, F.max_pool2d, F.max_pool3d)
-_register("avg_pool", "input kernel_size stride padding ceil_mode count_include_pad "
-          "divisor_override", F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)
-_register("adaptive_avg_pool", "input output_size", F.adaptive_avg_pool1d,
-          F.adaptive_avg_pool2d, F.adaptive_avg_pool3d)
-_register("adaptive_max_pool", "input output_size return_indices", F.adaptive_max_pool1d,
-          F.adaptive_max_pool2d, F.adaptive_max_pool3d)
+_register_nd("max_pool", "input kernel_size stride padding dilation ceil_mode return_indices",
+             (F.max_pool1d, F.max_pool2d, F.max_pool3d))
+_register_nd("avg_pool", "input kernel_size stride padding ceil_mode count_include_pad "
+             "divisor_override", (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d))
+_register_nd("adaptive_avg_pool", "input output_size",
+             (F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d))
+_register_nd("adaptive_max_pool", "input output_size return_indices",
+             (F.adaptive_max_pool1d, F.adaptive_max_pool2d, F.adaptive_max_pool3d))
 _register("interpolate", "input size scale_factor mode align_corners recompute_scale_factor "
           "antialias", F.interpolate)
 _register("pad", "input pad mode value", F.pad)
@@ -127,20 +134,27 @@ _register("identity", "input *rest", T.contiguous, T.clone, torch.clone, T.detac
 
 
 def bind(spec: OpSpec, args: tuple, kwargs: dict) -> dict[str, Any]:
-    """Name the arguments of one call, following ``spec.argnames``."""
+    """Name the arguments of one call, following ``spec.argnames``, with every tensor
+    replaced by its shape (also inside lists): shape rules and cost formulas need no more."""
     bound: dict[str, Any] = {}
-    for i, name in enumerate(spec.argnames):
-        if name.startswith("*"):
-            bound[name[1:]] = tuple(args[i:])
+    names = spec.argnames
+    for i, value in enumerate(args):
+        if i >= len(names):
             break
-        if i < len(args):
-            bound[name] = args[i]
-    bound.update(kwargs)
+        name = names[i]
+        if name[0] == "*":
+            bound[name[1:]] = tuple(shape_of(v) for v in args[i:])
+            break
+        bound[name] = shape_of(value)
+    for name, value in kwargs.items():
+        bound[name] = shape_of(value)
+    if spec.spatial_dims:
+        bound["spatial_dims"] = spec.spatial_dims
     return bound
 
 
 def shape_of(value: Any) -> Any:
-    """Replace tensors by their shapes (also inside lists/tuples); keep other values."""
+    """A tensor's shape as a tuple (also for lists of tensors); other values unchanged."""
     if isinstance(value, torch.Tensor):
         return tuple(value.shape)
     if isinstance(value, (list, tuple)) and value and isinstance(value[0], torch.Tensor):

@@ -217,39 +217,33 @@ def _pool_shape(call: dict[str, Any], n: int) -> Shape:
     return (*lead, *out)
 
 
-def _pool_dims(call: dict[str, Any], op: str) -> int:
-    x = call["input"]
-    kernel = call["kernel_size"]
-    if isinstance(kernel, (tuple, list)):
-        return len(kernel) if len(kernel) > 1 else max(1, len(x) - 2)
-    if len(x) in (3, 4):
-        # An int kernel is ambiguous between 1-D (N, C, L) and 2-D (C, H, W); ask torch.
-        raise NoRule
-    raise ShapeError(f"{op} expects a 4-D input (N, C, H, W) but got shape {fmt(x)}")
-
-
 @shape_rule("max_pool")
 def max_pool_shape(call: dict[str, Any]) -> Shape:
     if call.get("return_indices"):
         raise NoRule
-    return _pool_shape(call, _pool_dims(call, "max pooling"))
+    return _pool_shape(call, call["spatial_dims"])
 
 
 @shape_rule("avg_pool")
 def avg_pool_shape(call: dict[str, Any]) -> Shape:
-    return _pool_shape(call, _pool_dims(call, "average pooling"))
+    return _pool_shape(call, call["spatial_dims"])
 
 
 @shape_rule("adaptive_avg_pool")
 def adaptive_pool_shape(call: dict[str, Any]) -> Shape:
-    x, size = call["input"], call["output_size"]
-    n = len(size) if isinstance(size, (tuple, list)) else None
-    if n is None:
-        raise NoRule
+    x, n = call["input"], call["spatial_dims"]
+    size = _tuple_or_none(call["output_size"], n)
     if len(x) not in (n + 1, n + 2) or min(x) <= 0:
-        raise ShapeError(f"adaptive pooling to {size} cannot take shape {fmt(x)}")
-    spatial = x[-n:]
-    return (*x[:-n], *(s if o is None else o for s, o in zip(spatial, size)))
+        raise ShapeError(f"adaptive pooling to {fmt(size)} expects a {n + 2}-D input, "
+                         f"got shape {fmt(x)}")
+    return (*x[:-n], *(s if o is None else o for s, o in zip(x[-n:], size)))
+
+
+def _tuple_or_none(value: Any, n: int) -> tuple:
+    if value is None or isinstance(value, int):
+        return (value,) * n
+    value = tuple(value)
+    return value * n if len(value) == 1 else value
 
 
 def _dim(dim: int, rank: int) -> int:
