@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 from pathlib import Path
 
@@ -24,7 +25,8 @@ def torch_conv_linear_macs(model: nn.Module, input_size: tuple[int, ...]) -> int
 
     An oracle independent of vizcnn's engine: runs the model on the meta device.
     """
-    model = model.to("meta") if next(model.parameters()).device.type != "meta" else model
+    if next(model.parameters()).device.type != "meta":
+        model = copy.deepcopy(model).to("meta")  # never change the caller's model
     x = torch.empty(input_size, device="meta")
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         model(x)

@@ -172,7 +172,7 @@ class Tracer(TorchFunctionMode):
             self._paths.setdefault(id(module), path)
             if id(module) in self._direct:
                 continue
-            if not module._modules:
+            if path and not module._modules:  # the root is never a leaf: show its ops
                 self._leaves.add(id(module))
             own = [(id(p), p.numel(), p.requires_grad, False)
                    for p in module._parameters.values() if p is not None]

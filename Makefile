@@ -1,0 +1,36 @@
+# Quick start:  make run   (the app)    make test   (the whole test suite)
+# Both set up what they need: a virtualenv with the Python packages, and Debian's graphviz
+# (and chromium for the browser tests) through apt-get when they are missing.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: run test bench setup graphviz browser
+
+run: setup
+	$(BIN)/streamlit run app.py
+
+test: setup browser
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/bench_trace.py
+	$(BIN)/python bench/bench_render.py
+
+setup: $(STAMP) graphviz
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+graphviz:
+	@command -v dot >/dev/null || ($(APT) update && $(APT) install -y graphviz)
+
+browser:
+	@command -v chromium >/dev/null || ($(APT) update && $(APT) install -y chromium fonts-noto-cjk)
