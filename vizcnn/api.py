@@ -78,9 +78,8 @@ def _to_cpu_values(value: Any, generator: torch.Generator) -> Any:
     return value
 
 
-def _on_meta(model: nn.Module) -> bool:
-    tensors = [*model.parameters(), *model.buffers()]
-    return not tensors or all(t.device.type == "meta" for t in tensors)
+def _on_meta(tracer: Tracer) -> bool:
+    return all(t.device.type == "meta" for _, t, _ in tracer.tensors)
 
 
 def trace(
@@ -132,7 +131,8 @@ def trace(
     try:
         try:
             tracer = Tracer(model, use_rules=shape_rules)
-            stand_ins = None if _on_meta(model) else _meta_stand_ins(model)
+            stand_ins = None if _on_meta(tracer) else {
+                name: torch.empty_like(t, device="meta") for name, t, _ in tracer.tensors}
             tracer.run(args, kw, stand_ins)
             device, reason = "meta", None
         except MetaUnsupported as limit:
@@ -144,23 +144,18 @@ def trace(
     return _finish(tracer, model, name, args, kw, device, reason, key_blocks)
 
 
-def _meta_stand_ins(model: nn.Module) -> dict[str, torch.Tensor]:
-    tensors = dict(model.named_parameters(remove_duplicate=False))
-    tensors.update(model.named_buffers(remove_duplicate=False))
-    return {n: torch.empty_like(t, device="meta") for n, t in tensors.items()}
-
-
 def _trace_on_cpu(model: nn.Module, args: tuple, kwargs: dict) -> Tracer:
     """One real CPU run for models that need values: real weights when the model has them,
     copies of the buffers so running statistics are not disturbed."""
     generator = torch.Generator().manual_seed(0)
-    meta = _on_meta(model)
-    stand_ins: dict[str, torch.Tensor] = {}
-    for name, tensor in model.named_parameters(remove_duplicate=False):
-        stand_ins[name] = torch.zeros(tensor.shape, dtype=tensor.dtype) if meta else tensor
-    for name, tensor in model.named_buffers(remove_duplicate=False):
-        stand_ins[name] = torch.zeros(tensor.shape, dtype=tensor.dtype) if meta else tensor.clone()
     tracer = Tracer(model, use_rules=False)
+    meta = _on_meta(tracer)
+    stand_ins: dict[str, torch.Tensor] = {}
+    for name, tensor, is_buffer in tracer.tensors:
+        if meta:
+            stand_ins[name] = torch.zeros(tensor.shape, dtype=tensor.dtype)
+        else:
+            stand_ins[name] = tensor.clone() if is_buffer else tensor
     try:
         tracer.run(_to_cpu_values(args, generator), _to_cpu_values(kwargs, generator), stand_ins)
     except MetaUnsupported as error:
@@ -171,14 +166,18 @@ def _trace_on_cpu(model: nn.Module, args: tuple, kwargs: dict) -> Tracer:
 def _finish(tracer: Tracer, model: nn.Module, name: str, args: tuple, kwargs: dict,
             device: str, reason: str | None, key_blocks: tuple) -> Trace:
     _receptive_fields(tracer)
-    params = {id(p): p for p in model.parameters()}
-    buffers = {id(b): b for b in model.buffers()}
+    unique: dict[int, tuple[str, torch.Tensor, bool]] = {}
+    for entry in tracer.tensors:
+        unique.setdefault(id(entry[1]), entry)
+    params = [t for _, t, is_buffer in unique.values() if not is_buffer]
     subtree_params: dict[str, int] = defaultdict(int)
-    for full_name, param in model.named_parameters():
+    for full_name, tensor, is_buffer in unique.values():
+        if is_buffer:
+            continue
         parts = full_name.split(".")[:-1]
-        subtree_params[""] += param.numel()
+        subtree_params[""] += tensor.numel()
         for i in range(1, len(parts) + 1):
-            subtree_params[".".join(parts[:i])] += param.numel()
+            subtree_params[".".join(parts[:i])] += tensor.numel()
     for path, info in tracer.modules.items():
         info.params = subtree_params.get(path, 0)
     nodes = tracer.nodes
@@ -189,9 +188,9 @@ def _finish(tracer: Tracer, model: nn.Module, name: str, args: tuple, kwargs: di
         nodes=nodes,
         edges=tracer.edges,
         modules=tracer.modules,
-        params=sum(p.numel() for p in params.values()),
-        trainable_params=sum(p.numel() for p in params.values() if p.requires_grad),
-        buffers=sum(b.numel() for b in buffers.values()),
+        params=sum(p.numel() for p in params),
+        trainable_params=sum(p.numel() for p in params if p.requires_grad),
+        buffers=sum(t.numel() for _, t, is_buffer in unique.values() if is_buffer),
         macs=sum(n.macs for n in nodes),
         flops=sum(n.flops for n in nodes),
         uncounted=dict(tracer.uncounted),

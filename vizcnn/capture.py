@@ -139,6 +139,16 @@ def _collect(value: Any, found: list[torch.Tensor]) -> None:
             _collect(item, found)
 
 
+_DTYPE_NAMES: dict[torch.dtype, str] = {}
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(dtype).replace("torch.", "")
+    return name
+
+
 def _is_meta_limit(error: BaseException) -> bool:
     return isinstance(error, NotImplementedError) or "meta" in str(error).lower()
 
@@ -168,10 +178,19 @@ class Tracer(TorchFunctionMode):
         self._paths: dict[int, str] = {}
         self._direct: dict[int, list[tuple[int, int, bool, bool]]] = {}
         self._leaves: set[int] = set()
+        self._module_list: list[nn.Module] = []
+        # (full name, tensor, is_buffer) of every parameter and buffer, tied ones under each name
+        self.tensors: list[tuple[str, torch.Tensor, bool]] = []
         for path, module in model.named_modules(remove_duplicate=False):
+            prefix = f"{path}." if path else ""
+            self.tensors += [(prefix + n, p, False) for n, p in module._parameters.items()
+                             if p is not None]
+            self.tensors += [(prefix + n, b, True) for n, b in module._buffers.items()
+                             if b is not None]
             self._paths.setdefault(id(module), path)
             if id(module) in self._direct:
                 continue
+            self._module_list.append(module)
             if path and not module._modules:  # the root is never a leaf: show its ops
                 self._leaves.add(id(module))
             own = [(id(p), p.numel(), p.requires_grad, False)
@@ -184,16 +203,14 @@ class Tracer(TorchFunctionMode):
     def run(self, args: tuple, kwargs: dict, stand_ins: dict[str, torch.Tensor] | None = None
             ) -> Any:
         """Run the model with hooks and this mode active; returns the model's output."""
-        named = [(n, t, False) for n, t in self.model.named_parameters(remove_duplicate=False)]
-        named += [(n, t, True) for n, t in self.model.named_buffers(remove_duplicate=False)]
-        for name, tensor, is_buffer in named:
+        for name, tensor, is_buffer in self.tensors:
             used = stand_ins[name] if stand_ins else tensor
             self._tensor_uid[id(used)] = (id(tensor), tensor.numel(), tensor.requires_grad,
                                           is_buffer)
         self._add_inputs(args, kwargs)
         handles = []
         try:
-            for module in {id(m): m for m in self.model.modules()}.values():
+            for module in self._module_list:
                 handles.append(module.register_forward_pre_hook(self._pre_hook, with_kwargs=True))
                 handles.append(module.register_forward_hook(self._post_hook, with_kwargs=True))
             with torch.no_grad(), self:
@@ -335,8 +352,7 @@ class Tracer(TorchFunctionMode):
             if src is None or id(tensor) in seen:
                 continue
             seen.add(id(tensor))
-            self.edges.append(Edge(src, node.id, tuple(tensor.shape),
-                                   str(tensor.dtype).replace("torch.", "")))
+            self.edges.append(Edge(src, node.id, tuple(tensor.shape), _dtype_name(tensor.dtype)))
 
     # --- the function mode ------------------------------------------------------------------
     def __torch_function__(self, func: Any, types: Any, args: tuple = (),

@@ -79,7 +79,7 @@ class Edge:
     dtype: str = "float32"
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleInfo:
     """One module of the hierarchy, with totals over everything traced inside it."""
 

@@ -127,8 +127,10 @@ class ChannelShuffle(nn.Module):
 def init_weights(model: nn.Module) -> None:
     """Kaiming-normal convs, unit BatchNorm, small-normal linears: a trainable start.
 
-    Cheap on the ``meta`` device, where the initialisers do no arithmetic.
+    Skipped on the ``meta`` device, where there are no values to initialise.
     """
+    if any(p.is_meta for p in model.parameters()):
+        return
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
