@@ -227,6 +227,7 @@ def test_meta_built_model_is_traced_directly() -> None:
         model = vizcnn.build("mobilenet_v2")
     t = vizcnn.trace(model, (1, 3, 224, 224), training=False)
     assert t.params == 3_504_872 and t.device == "meta"
+    assert not t.training  # the mode it was traced in
     assert model.training  # flag restored
 
 

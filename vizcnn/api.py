@@ -128,6 +128,7 @@ def trace(
     was_training = model.training
     if training is not None:
         model.train(training)
+    traced_training = model.training
     try:
         try:
             tracer = Tracer(model, use_rules=shape_rules)
@@ -141,7 +142,7 @@ def trace(
     finally:
         if training is not None:
             model.train(was_training)
-    return _finish(tracer, model, name, args, kw, device, reason, key_blocks)
+    return _finish(tracer, name, args, kw, device, reason, key_blocks, traced_training)
 
 
 def _trace_on_cpu(model: nn.Module, args: tuple, kwargs: dict) -> Tracer:
@@ -163,8 +164,8 @@ def _trace_on_cpu(model: nn.Module, args: tuple, kwargs: dict) -> Tracer:
     return tracer
 
 
-def _finish(tracer: Tracer, model: nn.Module, name: str, args: tuple, kwargs: dict,
-            device: str, reason: str | None, key_blocks: tuple) -> Trace:
+def _finish(tracer: Tracer, name: str, args: tuple, kwargs: dict, device: str,
+            reason: str | None, key_blocks: tuple, training: bool) -> Trace:
     _receptive_fields(tracer)
     unique: dict[int, tuple[str, torch.Tensor, bool]] = {}
     for entry in tracer.tensors:
@@ -194,7 +195,7 @@ def _finish(tracer: Tracer, model: nn.Module, name: str, args: tuple, kwargs: di
         macs=sum(n.macs for n in nodes),
         flops=sum(n.flops for n in nodes),
         uncounted=dict(tracer.uncounted),
-        training=model.training,
+        training=training,
         device=device,
         fallback_reason=reason,
         key_blocks=key_blocks,

@@ -117,8 +117,10 @@ def _totals(t) -> str:
 
 def _text_table(frame) -> str:
     frame = frame.drop(columns=["kind", "depth", "padding", "groups", "effective_stride"])
-    for column in ("params", "macs", "flops", "activation_bytes"):
+    for column in ("params", "macs", "flops"):
         frame[column] = frame[column].map(lambda v: _human(v) if v else "")
+    frame["activation_bytes"] = frame["activation_bytes"].map(lambda v: f"{v / 1e6:.2f} MB")
+    frame = frame.rename(columns={"activation_bytes": "activations"})
     frame["receptive_field"] = frame["receptive_field"].map(
         lambda v: "" if v != v or v is None else str(int(v)))
     return frame.to_string(index=False)

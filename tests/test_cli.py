@@ -1,0 +1,99 @@
+"""The command line, run as a user runs it (a subprocess) and in-process for the fast cases."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import vizcnn
+from vizcnn.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vizcnn.cli", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+
+
+def test_summary_resnet50_from_the_shell() -> None:
+    result = run_cli("summary", "resnet50")
+    assert result.returncode == 0, result.stderr
+    assert "layer4.2.conv3" in result.stdout
+    assert "25,557,032" in result.stdout and "4,089,184,256" in result.stdout
+    assert "MACs" in result.stdout and "FLOPs" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["googlenet", "mobilenet_v2", "shufflenet_v2_x1_0",
+                                  "se_resnet50", "darknet53", "ghostnet", "vgg16", "alexnet"])
+def test_summary_of_each_family(name: str, capsys) -> None:
+    assert main(["summary", name, "--depth", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"{vizcnn.trace(name, _paper_size(name)).params:,}" in out
+
+
+def _paper_size(name: str) -> tuple[int, int, int, int]:
+    side = vizcnn.model_card(name).input_size
+    return (1, 3, side, side)
+
+
+def test_csv_json_md_formats(capsys) -> None:
+    assert main(["summary", "resnet18", "--format", "csv", "--input", "1x3x64x64"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert sum(int(r["macs"]) for r in rows) == vizcnn.trace("resnet18", (1, 3, 64, 64)).macs
+    assert main(["summary", "resnet18", "--format", "json", "--depth", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["path"] == "conv1"
+    assert main(["summary", "resnet18", "--format", "md"]) == 0
+    assert "| layer1.0.conv1 " in capsys.readouterr().out.replace("|layer1", "| layer1")
+
+
+def test_trace_json_round_trips(capsys) -> None:
+    assert main(["trace", "mobilenet_v3_small", "--input", "1x3x96x96", "--train"]) == 0
+    trace = vizcnn.Trace.from_json(capsys.readouterr().out)
+    assert trace.training and trace.params == 2_542_856
+
+
+def test_options_and_min_size(capsys) -> None:
+    assert main(["summary", "mobilenet_v2", "--option", "width_mult=0.5", "--depth", "1"]) == 0
+    half = capsys.readouterr().out
+    assert f"{vizcnn.trace('mobilenet_v2', (1, 3, 224, 224), width_mult=0.5).params:,}" in half
+    assert main(["min-size", "alexnet"]) == 0
+    assert capsys.readouterr().out.strip() == "63"
+
+
+def test_user_model_from_file(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "tiny.py"
+    source.write_text(
+        "from torch import nn\n"
+        "def small():\n"
+        "    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU())\n"
+    )
+    assert main(["summary", f"{source}:small", "--input", "1x1x8x8"]) == 0
+    assert "Conv2d" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["summary", "nonexistent_net"], "unknown model"),
+    (["summary", "alexnet", "--input", "1x3x16x16"], "features."),
+    (["summary", "resnet18", "--input", "1x3xbig"], "not a shape"),
+    (["summary", "resnet18", "--option", "width_mult=2"], "no option"),
+    (["summary", "no/such/file.py:make"], "does not exist"),
+])
+def test_errors_print_one_line_and_exit_2(args, needle) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vizcnn: error:") and needle in lines[0]
+
+
+def test_list_names_every_model(capsys) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in vizcnn.list_models())
