@@ -1,0 +1,48 @@
+"""Export every view of a trace into one folder: the graph, the charts and the tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vizcnn.graph import Graph
+from vizcnn.render import charts, tables
+from vizcnn.render.dot import GraphOptions, to_dot
+from vizcnn.render.graphviz_run import OutputFormat, render
+
+GRAPH_FORMATS = (OutputFormat.SVG, OutputFormat.PNG, OutputFormat.PDF, OutputFormat.DOT)
+
+
+def export_all(trace: Graph, out_dir: Path, depth: int | None = None,
+               graph_options: GraphOptions | None = None) -> list[Path]:
+    """Write graph (SVG/PNG/PDF/DOT), charts (standalone HTML) and tables (CSV/JSON/Markdown,
+    and the paper-style Table 1 in Markdown and LaTeX). Returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def write(name: str, content: str | bytes) -> None:
+        path = out_dir / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        written.append(path)
+
+    dot_source = to_dot(trace, graph_options or GraphOptions(depth=depth if depth else 2))
+    for fmt in GRAPH_FORMATS:
+        write(f"graph.{fmt.value}", render(dot_source, fmt))
+    figures = {
+        "hierarchy": charts.hierarchy_figure(trace),
+        "layers": charts.layer_bars(trace),
+        "cumulative": charts.cumulative_figure(trace),
+        "stages": charts.stage_figure(trace),
+        "op_kinds": charts.kind_figure(trace),
+    }
+    for name, figure in figures.items():
+        write(f"chart_{name}.html", charts.figure_html(figure))
+    write("layers.csv", tables.to_csv(trace, depth))
+    write("layers.json", tables.to_json_rows(trace, depth))
+    write("layers.md", tables.to_markdown(trace, depth))
+    write("table1.md", tables.paper_table_markdown(trace))
+    write("table1.tex", tables.paper_table_latex(trace))
+    write("trace.json", trace.to_json(indent=1))
+    return written
