@@ -7,6 +7,8 @@ values. The user's model is left exactly as it was.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import defaultdict
 from typing import Any, Sequence
 
@@ -125,6 +127,26 @@ def trace(
         args = tuple(_to_meta(v) for v in inputs)
     kw = {k: _to_meta(v) for k, v in (kwargs or {}).items()}
 
+    with _lock_for(model):
+        return _trace_locked(model, name, args, kw, training, shape_rules, key_blocks)
+
+
+_LOCKS: "weakref.WeakKeyDictionary[nn.Module, threading.Lock]" = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(model: nn.Module) -> threading.Lock:
+    """Traces of one model object take turns: ``functional_call`` briefly swaps its
+    parameters and the train flag may be set, which another thread must not see."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(model)
+        if lock is None:
+            lock = _LOCKS[model] = threading.Lock()
+        return lock
+
+
+def _trace_locked(model: nn.Module, name: str, args: tuple, kw: dict, training: bool | None,
+                  shape_rules: bool, key_blocks: tuple) -> Trace:
     was_training = model.training
     if training is not None:
         model.train(training)
@@ -133,7 +155,8 @@ def trace(
         try:
             tracer = Tracer(model, use_rules=shape_rules)
             stand_ins = None if _on_meta(tracer) else {
-                name: torch.empty_like(t, device="meta") for name, t, _ in tracer.tensors}
+                tensor_name: torch.empty_like(t, device="meta")
+                for tensor_name, t, _ in tracer.tensors}
             tracer.run(args, kw, stand_ins)
             device, reason = "meta", None
         except MetaUnsupported as limit:
