@@ -1,0 +1,180 @@
+"""The Learn tab through Streamlit's AppTest: every family in both languages, no exception,
+the expected headings and hand-checked numbers on the page, and live what-if sliders."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import vizcnn
+
+from vizcnn.teach.text import Lang, text
+
+
+def _app(model: str, lang: str, size: int, prefixes: tuple[str, ...]) -> None:
+    import vizcnn
+    from vizcnn.ui.learn import render_learn_tab
+
+    trace = vizcnn.trace(model, (1, 3, size, size))
+    for prefix in prefixes:
+        render_learn_tab(trace, model, lang, key_prefix=prefix)
+
+
+def _run(model: str, lang: str, size: int = 224,
+         prefixes: tuple[str, ...] = ("learn",)) -> AppTest:
+    at = AppTest.from_function(_app, args=(model, lang, size, prefixes), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _page(at: AppTest) -> str:
+    """All text on the page: markdown, LaTeX, captions and the tables' cells."""
+    parts = [m.value for m in at.markdown] + [m.value for m in at.latex]
+    parts += [c.value for c in at.caption]
+    for frame in at.dataframe:
+        parts.append(frame.value.to_string())
+    return "\n".join(parts)
+
+
+# model → (section headings expected besides the formula and what-if, hand-checked text)
+CASES: dict[str, tuple[tuple[str, ...], dict[Lang, tuple[str, ...]]]] = {
+    "googlenet": (("sec_inception",), {
+        # inception3a without its 1×1 reductions: 28·28·192·(64 + 128·9 + 32·9 + 32)
+        Lang.EN: ("231,211,008", "inception3a.branch2"),
+        Lang.ZH: ("231,211,008", "降维"),
+    }),
+    "resnet50": (("sec_residual", "sec_se"), {
+        Lang.EN: ("hourglass", "256 → 64 → 64 → 256", "projection"),
+        Lang.ZH: ("沙漏", "256 → 64 → 64 → 256", "恒等映射"),
+    }),
+    "se_resnet50": (("sec_residual", "sec_se"), {
+        Lang.EN: ("(1, 256, 56, 56) → (1, 256, 1, 1) → (1, 256) → (1, 16) → (1, 256) → "
+                  "(1, 256, 1, 1) → (1, 256, 56, 56)", "c/r = 16 (r = 16)"),
+        Lang.ZH: ("(1, 256, 56, 56) → (1, 256, 1, 1) → (1, 256) → (1, 16)", "c/r = 16",
+                  "通道注意力"),
+    }),
+    "mobilenet_v2": (("sec_residual", "sec_depthwise"), {
+        # first depthwise → pointwise pair: M = 32 → N = 16, k = 3: 1/16 + 1/9 = 0.17361
+        Lang.EN: ("spindle", r"\frac{1}{16} + \frac{1}{9} = 0.17361", "24 → 144 → 144 → 24"),
+        Lang.ZH: ("纺锤", "深度卷积", "逐点卷积", "0.17361"),
+    }),
+    "shufflenet_v2_x1_0": (("sec_shuffle", "sec_depthwise"), {
+        # C = 12, g = 2 (the model's groups): output j takes channel (j % 2)·6 + j // 2
+        Lang.EN: ("[0, 6, 1, 7, 2, 8, 3, 9, 4, 10, 5, 11]", "116 channels in 2 groups"),
+        Lang.ZH: ("[0, 6, 1, 7, 2, 8, 3, 9, 4, 10, 5, 11]", "通道混洗"),
+    }),
+    "ghostnet": (("sec_ghost", "sec_se", "sec_residual"), {
+        # the widest Ghost module: 960 → 160 at 7×7; plain 1×1 conv = 49·960·160 MACs
+        Lang.EN: ("7,526,400", "1.98×"),
+        Lang.ZH: ("7,526,400", "1.98"),
+    }),
+    "vgg16": (("sec_vgg",), {
+        Lang.EN: ("27·C²", "49·C²", "18·C²", "25·C²"),
+        Lang.ZH: ("27·C²", "49·C²", "感受野"),
+    }),
+}
+
+
+@pytest.mark.parametrize("lang", [Lang.EN, Lang.ZH])
+@pytest.mark.parametrize("model", list(CASES))
+def test_learn_tab_renders(model: str, lang: Lang) -> None:
+    at = _run(model, lang.value)
+    sections, expected = CASES[model]
+    headings = [h.value for h in at.subheader]
+    for key in ("sec_formula", *sections, "sec_whatif"):
+        assert text(key, lang) in headings, (key, headings)
+    assert not at.error, [e.value for e in at.error]
+    page = _page(at)
+    for snippet in expected[lang]:
+        assert snippet in page, snippet
+    assert text("check_ok", lang) in page
+
+
+def test_layer_picker_shows_the_alexnet_formula() -> None:
+    at = _run("alexnet_original", "en", size=227)
+    at.selectbox(key="learn_layer").set_value("features.0").run()
+    assert not at.exception
+    latex = "\n".join(m.value for m in at.latex)
+    # ⌊(227 − 11)/4⌋ + 1 = 55
+    assert r"\frac{216}{4}" in latex and "54 + 1 = 55" in latex
+    assert "105{,}415{,}200" in latex
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_what_if_sliders_change_the_totals() -> None:
+    at = _run("mobilenet_v2", "en")
+    before = _metrics(at)
+    assert before[text("label_params", "en")] == "3.50 M"
+    at.select_slider(key="learn_whatif_width").set_value(0.5).run()
+    after = _metrics(at)
+    assert after[text("label_params", "en")] == "1.97 M"  # 1,968,680 parameters at 0.5×
+    at.select_slider(key="learn_whatif_resolution").set_value(160).run()
+    smaller = _metrics(at)
+    assert smaller[text("label_macs", "en")] != after[text("label_macs", "en")]
+    assert [m.delta for m in at.metric if m.delta]  # the change against the default is shown
+    assert not at.exception and not at.error
+
+
+def test_what_if_se_toggle_and_ratio() -> None:
+    at = _run("resnet50", "zh")
+    label = text("label_params", "zh")
+    assert _metrics(at)[label] == "25.6 M"
+    at.checkbox(key="learn_whatif_se").check().run()
+    assert _metrics(at)[label] == "28.1 M"       # se_resnet50's 28,088,024
+    at.select_slider(key="learn_whatif_se_ratio").set_value(4).run()
+    assert _metrics(at)[label] == "35.6 M"       # r = 4: 28,088,024 + 7,547,664
+    assert not at.exception
+
+
+def test_a_bad_what_if_shows_an_error_not_a_traceback() -> None:
+    at = _run("alexnet_original", "en", size=227)
+    at.select_slider(key="learn_whatif_resolution").set_value(64).run()
+    assert not at.exception
+    assert at.error and "does not fit" in at.error[0].value
+
+
+def test_what_if_default_equals_the_trace() -> None:
+    at = _run("googlenet", "en")
+    table = at.dataframe[-1].value
+    macs = table[table.iloc[:, 0] == text("label_macs", "en")].iloc[0, 1]
+    assert macs == vizcnn.trace("googlenet", (1, 3, 224, 224)).macs  # eval: no aux heads
+
+
+def test_unknown_language_is_an_error_box() -> None:
+    at = _run("vgg16", "fr")
+    assert at.error and not at.subheader
+
+
+@pytest.mark.parametrize("model", ["ghostnet", "shufflenet_v2_x1_0", "googlenet", "vgg16"])
+def test_two_tabs_on_one_page_have_distinct_keys(model: str) -> None:
+    at = _run(model, "en", prefixes=("a", "b"))
+    at.select_slider(key="b_whatif_resolution").set_value(160).run()
+    assert not at.exception
+    a = at.select_slider(key="a_whatif_resolution").value
+    b = at.select_slider(key="b_whatif_resolution").value
+    assert (a, b) == (224, 160)
+
+
+def _custom_app() -> None:
+    from torch import nn
+
+    import vizcnn
+    from vizcnn.ui.learn import render_learn_tab
+
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+                          nn.Flatten(), nn.Linear(8, 2))
+    render_learn_tab(vizcnn.trace(model, (2, 3, 33, 33)), "MyNet", "zh")
+
+
+def test_a_model_outside_the_zoo_gets_the_worked_formulas() -> None:
+    at = AppTest.from_function(_custom_app, default_timeout=60)
+    at.run()
+    assert not at.exception and not at.error
+    assert [h.value for h in at.subheader] == [text("sec_formula", "zh")]
+    latex = "\n".join(m.value for m in at.latex)
+    # ⌊(33 − 3)/2⌋ + 1 = 16, batch 2: MACs = 2·16·16·8·3·3·3
+    assert r"\frac{30}{2}" in latex and "= 16" in latex and "110{,}592" in latex

@@ -1,0 +1,341 @@
+"""The teaching computations against hand calculations (vizcnn.teach)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import torch
+from torch import nn
+
+import vizcnn
+from vizcnn.teach import (
+    depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks, whatif,
+)
+from vizcnn.teach.text import Lang, as_lang, fields, fmt_int, fmt_pct, fmt_si, keys, text
+
+SIZE = (1, 3, 224, 224)
+
+
+@pytest.fixture(scope="module")
+def traces() -> dict[str, vizcnn.Trace]:
+    names = ("googlenet", "resnet50", "resnet18", "se_resnet50", "mobilenet_v2", "ghostnet",
+             "vgg16", "shufflenet_v2_x1_0")
+    found = {name: vizcnn.trace(name, SIZE) for name in names}
+    found["alexnet_original"] = vizcnn.trace("alexnet_original", (1, 3, 227, 227))
+    return found
+
+
+# ------------------------------------------------------------------------------ text
+
+
+def test_every_key_exists_in_both_languages_with_the_same_numbers() -> None:
+    assert keys(Lang.EN) == keys(Lang.ZH)
+    for key in keys(Lang.EN):
+        assert fields(key, Lang.EN) == fields(key, Lang.ZH), key
+
+
+def test_chinese_uses_the_seed_vocabulary() -> None:
+    zh = "".join(text(k, Lang.ZH, **{f: 1 for f in fields(k, Lang.ZH)}) for k in keys(Lang.ZH))
+    for word in ("感受野", "通道注意力", "深度可分离卷积", "逐点卷积", "倒残差", "纺锤", "沙漏",
+                 "通道混洗", "恒等映射", "降维", "升维"):
+        assert word in zh, word
+
+
+def test_language_names_and_errors() -> None:
+    assert as_lang("zh") is Lang.ZH and as_lang("English") is Lang.EN and as_lang("中文") is Lang.ZH
+    with pytest.raises(vizcnn.VizcnnError):
+        as_lang("fr")
+    with pytest.raises(vizcnn.VizcnnError):
+        text("no_such_key", "en")
+    with pytest.raises(vizcnn.VizcnnError):
+        text("learn_title", "en")  # the {model} number is missing
+
+
+def test_number_formats() -> None:
+    assert fmt_int(105_415_200) == "105,415,200"
+    assert fmt_int(1234, tex=True) == "1{,}234"
+    assert fmt_int(-2500, signed=True) == "−2,500" and fmt_int(7, signed=True) == "+7"
+    assert fmt_si(4_089_184_256) == "4.09 G" and fmt_si(25_557_032) == "25.6 M"
+    assert fmt_si(-1_500_000, signed=True) == "−1.50 M" and fmt_si(512) == "512"
+    assert fmt_pct(12.345) == "+12.3 %" and fmt_pct(-45) == "−45.0 %" and fmt_pct(None) == "n/a"
+    assert fmt_pct(0.0617) == "+0.062 %" and fmt_pct(0.25) == "+0.25 %" and fmt_pct(0) == "±0.0 %"
+
+
+# ------------------------------------------------------------------------------ formulas
+
+
+def test_alexnet_first_conv_at_227(traces) -> None:
+    wf = formulas.worked_formula_for(traces["alexnet_original"], "features.0")
+    h, w = wf.axes
+    # ⌊(227 − 11)/4⌋ + 1 = 55
+    assert (h.numerator, h.result, w.result) == (216, 55, 55)
+    assert h.steps == ("⌊(227 + 2·0 − 1·(11 − 1) − 1) / 4⌋ + 1", "⌊216 / 4⌋ + 1", "54 + 1",
+                       "55")
+    assert wf.macs.result == 55 * 55 * 96 * 3 * 11 * 11 == wf.macs.traced
+    assert wf.params.result == 96 * 3 * 11 * 11 + 96 == wf.params.traced
+    assert wf.matches
+    latex = formulas.to_latex(wf)
+    assert r"\frac{216}{4}" in latex[1] and "105{,}415{,}200" in latex[-1]
+    assert "55" in formulas.to_markdown(wf, "zh")
+
+
+def test_linear_and_adaptive_pool(traces) -> None:
+    vgg = traces["vgg16"]
+    fc = formulas.worked_formula_for(vgg, "classifier.0")
+    assert fc.axes == () and fc.macs.result == 25088 * 4096 == fc.macs.traced
+    assert fc.params.result == 25088 * 4096 + 4096
+    pool = formulas.worked_formula_for(traces["resnet50"], "avgpool")
+    assert [a.result for a in pool.axes] == [1, 1] and pool.macs is None
+    assert pool.flops.result == 2048 * 7 * 7 == pool.flops.traced
+    with pytest.raises(vizcnn.VizcnnError):
+        formulas.worked_formula_for(vgg, "features.1")  # a ReLU
+
+
+def test_every_layer_formula_agrees_with_the_trace(traces) -> None:
+    for name in ("googlenet", "mobilenet_v2", "ghostnet", "se_resnet50", "alexnet_original"):
+        t = traces[name]
+        ids = formulas.formula_nodes(t)
+        assert ids
+        bad = [i for i in ids if not formulas.worked_formula_for(t, i).matches]
+        assert bad == [], (name, bad)
+
+
+def test_ceil_mode_correction_padding_same_and_dilation() -> None:
+    with torch.device("meta"):
+        model = nn.Sequential(
+            nn.MaxPool2d(2, 2, padding=1, ceil_mode=True),   # 5 → ⌈5/2⌉ + 1 = 4, corrected to 3
+            nn.Conv2d(3, 8, 3, padding="same"),
+            nn.Conv2d(8, 8, 3, padding=2, dilation=2),
+        )
+    t = vizcnn.trace(model, (1, 3, 5, 5))
+    pool = formulas.worked_formula_for(t, "0")
+    assert pool.axes[0].corrected and pool.axes[0].result == 3 and pool.matches
+    assert "⌈" in pool.axes[0].steps[0]
+    for node_id in ("1", "2"):
+        wf = formulas.worked_formula_for(t, node_id)
+        assert wf.matches and wf.axes[0].result == 3
+
+
+# ------------------------------------------------------------------------------ VGG
+
+
+@pytest.mark.parametrize("channels", [32, 64])
+def test_three_3x3_against_one_7x7_and_two_against_5x5(channels: int) -> None:
+    c2 = channels * channels
+    two, three = vgg_stacks.vgg_comparisons(channels, 28)
+    assert (two.stacked.params, two.single.params) == (18 * c2, 25 * c2)
+    assert (three.stacked.params, three.single.params) == (27 * c2, 49 * c2)
+    assert (three.stacked.coefficient, three.single.coefficient) == (27, 49)
+    assert two.stacked.receptive_field == two.single.receptive_field == 5
+    assert three.stacked.receptive_field == three.single.receptive_field == 7
+    assert three.stacked.macs == 27 * c2 * 28 * 28  # stride 1, same padding: params × H × W
+    assert (three.stacked.relus, three.single.relus) == (3, 1)
+
+
+def test_vgg16_stacks(traces) -> None:
+    stacks = vgg_stacks.find_stacks(traces["vgg16"])
+    assert [len(s.node_ids) for s in stacks] == [2, 2, 3, 3, 3]
+    assert [s.window for s in stacks] == [5, 5, 7, 7, 7]
+    assert [s.out_channels for s in stacks] == [64, 128, 256, 512, 512]
+
+
+# ------------------------------------------------------------------------------ Inception
+
+
+def test_inception_branches_and_reduction_saving(traces) -> None:
+    blocks = inception.inception_blocks(traces["googlenet"])
+    assert len(blocks) == 9
+    first = blocks[0]
+    assert first.path == "inception3a" and first.out_channels == 256
+    assert [b.out_channels for b in first.branches] == [64, 128, 32, 32]
+    assert sum(b.share for b in first.branches) == pytest.approx(1.0)
+    assert first.reductions == ("inception3a.branch2.0.conv", "inception3a.branch3.0.conv")
+    # without reductions, at 28×28 from 192 channels: 1×1→64, 3×3→128, (torchvision) 3×3→32,
+    # pool → 1×1→32
+    assert first.macs_without == 28 * 28 * 192 * (64 + 128 * 9 + 32 * 9 + 32)
+    for block in blocks:
+        assert block.macs_rebuilt == block.macs
+        assert block.macs_without > block.macs and block.conv_params_without > block.conv_params
+
+
+# ------------------------------------------------------------------------------ residual
+
+
+def test_resnet50_shortcuts_and_hourglass(traces) -> None:
+    blocks = residual.residual_blocks(traces["resnet50"])
+    assert len(blocks) == 16
+    projections = [b.path for b in blocks if b.shortcut is residual.Shortcut.PROJECTION]
+    assert projections == ["layer1.0", "layer2.0", "layer3.0", "layer4.0"]
+    assert all(b.profile is residual.Profile.HOURGLASS for b in blocks)
+    assert blocks[1].steps == (("in", 256), ("conv1", 64), ("conv2", 64), ("conv3", 256))
+    assert blocks[0].projection == ("layer1.0.downsample.0",)
+
+
+def test_inverted_residual_is_a_spindle(traces) -> None:
+    blocks = {b.path: b for b in residual.residual_blocks(traces["mobilenet_v2"])}
+    b3 = blocks["features.3"]
+    assert b3.shortcut is residual.Shortcut.IDENTITY and b3.profile is residual.Profile.SPINDLE
+    assert [c for _, c in b3.steps] == [24, 144, 144, 24]
+    assert blocks["features.2"].shortcut is residual.Shortcut.NONE
+    basic = residual.residual_blocks(traces["resnet18"])
+    assert all(b.profile is residual.Profile.FLAT for b in basic)
+    ghost_blocks = residual.residual_blocks(traces["ghostnet"])
+    assert [c for _, c in ghost_blocks[1].steps] == [16, 48, 48, 24]  # ghost1, dw, ghost2
+
+
+def test_profile_classification() -> None:
+    assert residual.classify([("in", 256), ("a", 64), ("b", 256)]) is residual.Profile.HOURGLASS
+    assert residual.classify([("in", 24), ("a", 144), ("b", 24)]) is residual.Profile.SPINDLE
+    assert residual.classify([("in", 64), ("a", 64), ("b", 64)]) is residual.Profile.FLAT
+
+
+# ------------------------------------------------------------------------------ SE
+
+
+def test_se_shape_walk_as_in_the_seed(traces) -> None:
+    walk = se.se_walk(traces["se_resnet50"])
+    assert walk.path == "layer1.0.se"
+    assert (walk.channels, walk.hidden, walk.reduction) == (256, 16, 16)
+    assert walk.shapes == (
+        (1, 256, 56, 56), (1, 256, 1, 1), (1, 256), (1, 16), (1, 256), (1, 256, 1, 1),
+        (1, 256, 56, 56),
+    )
+    assert walk.keeps_shape
+    seed = [s.symbols for s in walk.steps if s.op in ("adaptive_avg_pool", "view", "linear",
+                                                       "mul")]
+    assert seed == [("b", "c", "1", "1"), ("b", "c"), ("b", "c/r"), ("b", "c"),
+                    ("b", "c", "1", "1"), ("b", "c", "h", "w")]
+
+
+def test_cost_of_se() -> None:
+    plain = vizcnn.trace("resnet50", SIZE)
+    with_se = vizcnn.trace("se_resnet50", SIZE, stride_on="3x3")
+    option = se.se_cost("resnet50", SIZE)
+    assert option.how == "option" and option.blocks == 16
+    assert (option.without_se.params, option.with_se.params) == (plain.params, with_se.params)
+    # per SE block on C channels, r = 16: FC C→C/16 and C/16→C with biases
+    hand = sum(n * (2 * c * (c // 16) + c // 16 + c)
+               for n, c in ((3, 256), (4, 512), (6, 1024), (3, 2048)))
+    assert option.params_delta.absolute == with_se.params - plain.params == hand
+    assert option.params_delta.percent == pytest.approx(hand / plain.params * 100)
+    removed = se.se_cost("se_resnet50", SIZE, stride_on="3x3")
+    assert removed.how == "removed"
+    assert (removed.without_se.params, removed.without_se.macs) == (plain.params, plain.macs)
+    assert (removed.with_se.params, removed.with_se.macs) == (with_se.params, with_se.macs)
+    with pytest.raises(vizcnn.VizcnnError):
+        se.se_cost("vgg16", SIZE)
+
+
+# ------------------------------------------------------------------------------ depthwise
+
+
+def test_depthwise_ratio_is_exactly_one_over_n_plus_one_over_k2() -> None:
+    r = depthwise.separable_ratio_for(64, 128, kernel=3, size=56, stride=1)
+    assert r.standard_macs == 56 * 56 * 128 * 64 * 9
+    assert r.depthwise_macs == 56 * 56 * 64 * 9 and r.pointwise_macs == 56 * 56 * 64 * 128
+    assert r.measured == Fraction(1, 128) + Fraction(1, 9) == r.formula
+
+
+def test_depthwise_ratio_on_a_real_layer(traces) -> None:
+    t = traces["mobilenet_v2"]
+    assert len(depthwise.depthwise_pairs(t)) == 17
+    r = depthwise.separable_ratio(t, "features.3.conv.1.0")
+    assert (r.in_channels, r.out_channels, r.pw_node) == (144, 24, "features.3.conv.2")
+    assert r.measured == r.formula == Fraction(1, 24) + Fraction(1, 9)
+    with pytest.raises(vizcnn.VizcnnError):
+        depthwise.separable_ratio(traces["vgg16"])
+
+
+def test_spindle_beside_hourglass(traces) -> None:
+    spindle, hourglass = depthwise.spindle_vs_hourglass(traces["mobilenet_v2"])
+    assert spindle.path == "features.3" and spindle.profile is residual.Profile.SPINDLE
+    assert hourglass.path == "layer1.1" and hourglass.profile is residual.Profile.HOURGLASS
+    fig = depthwise.profile_figure([spindle, hourglass], "zh")
+    assert len(fig.data) == 4 and "纺锤" in fig.layout.annotations[0].text
+
+
+# ------------------------------------------------------------------------------ shuffle, ghost
+
+
+def test_shuffle_permutation() -> None:
+    assert shuffle.shuffle_permutation(6, 3) == [0, 2, 4, 1, 3, 5]
+    c, g = 24, 4
+    assert shuffle.shuffle_permutation(c, g) == [(j % g) * (c // g) + j // g for j in range(c)]
+    assert shuffle.shuffle_permutation(5, 1) == [0, 1, 2, 3, 4]
+    with pytest.raises(vizcnn.VizcnnError):
+        shuffle.shuffle_permutation(7, 3)
+    smap = shuffle.shuffle_map(6, 3)
+    assert smap.group_of == (0, 0, 1, 1, 2, 2)
+    fig = shuffle.shuffle_figure(smap, "en")
+    assert len(fig.data) == 6  # lines and markers per group
+
+
+def test_shuffle_layers_of_shufflenet(traces) -> None:
+    layers = shuffle.shuffle_layers(traces["shufflenet_v2_x1_0"])
+    assert len(layers) == 16 and layers[0][1] == 116
+    assert set(shuffle.model_shuffle_groups("shufflenet_v2_x1_0")) == {2}
+    assert set(shuffle.model_shuffle_groups("shufflenet_v1", groups=8)) == {8}
+
+
+def test_ghost_module_saves_about_s() -> None:
+    g = ghost.ghost_saving_for(960, 160, ratio=2, size=7)
+    assert g.plain_macs == 7 * 7 * 160 * 960
+    assert g.ghost_macs == 7 * 7 * 80 * 960 + 7 * 7 * 80 * 9
+    assert g.macs_ratio == pytest.approx(2, abs=0.03)
+    assert Fraction(g.plain_macs, g.ghost_macs) == g.formula  # s divides n: exact
+    assert ghost.ghost_saving_for(512, 512, ratio=4, size=14).macs_ratio == pytest.approx(
+        4, rel=0.06)
+
+
+def test_ghost_modules_of_ghostnet(traces) -> None:
+    savings = ghost.ghost_savings(traces["ghostnet"])
+    assert len(savings) == 32
+    for g in savings:
+        assert g.ratio == 2 and 1 < g.macs_ratio < 2
+        assert Fraction(g.plain_macs, g.ghost_macs) == g.formula
+
+
+# ------------------------------------------------------------------------------ what-if
+
+
+def test_what_if_width_and_resolution(traces) -> None:
+    w = whatif.what_if("mobilenet_v2", SIZE, {"width_mult": 0.5}, resolution=160)
+    base = traces["mobilenet_v2"]
+    assert (w.base.params, w.base.macs) == (base.params, base.macs)
+    changed = vizcnn.trace("mobilenet_v2", (1, 3, 160, 160), width_mult=0.5)
+    assert (w.changed.params, w.changed.macs) == (changed.params, changed.macs)
+    assert w.deltas["macs"].absolute == changed.macs - base.macs
+    assert w.deltas["macs"].percent == pytest.approx((changed.macs / base.macs - 1) * 100)
+    same = whatif.what_if("vgg16", SIZE, {})
+    assert all(d.absolute == 0 for d in same.deltas.values())
+
+
+def test_what_if_traces_in_the_mode_of_the_trace(traces) -> None:
+    # GoogLeNet's auxiliary heads run in train mode only, so the two modes differ
+    eval_mode = whatif.what_if("googlenet", SIZE, {})
+    train_mode = whatif.what_if("googlenet", SIZE, {}, training=True)
+    assert eval_mode.base.macs == traces["googlenet"].macs
+    assert train_mode.base.macs == vizcnn.trace("googlenet", SIZE, training=True).macs
+    assert train_mode.base.macs > eval_mode.base.macs
+
+
+def test_what_if_groups_and_se_ratio() -> None:
+    g8 = whatif.what_if("shufflenet_v1", SIZE, {"groups": 8})
+    assert g8.changed.params == vizcnn.trace("shufflenet_v1", SIZE, groups=8).params
+    r4 = whatif.what_if("se_resnet50", SIZE, {"se_reduction": 4})
+    assert r4.deltas["params"].absolute > 0  # a wider SE bottleneck has more weights
+
+
+def test_what_if_knobs_and_errors() -> None:
+    kinds = lambda name: [k.knob for k in whatif.knobs(name, SIZE)]  # noqa: E731
+    assert kinds("vgg16") == [whatif.Knob.RESOLUTION]
+    assert kinds("shufflenet_v1") == [whatif.Knob.RESOLUTION, whatif.Knob.GROUPS,
+                                      whatif.Knob.WIDTH]
+    assert kinds("resnet50") == [whatif.Knob.RESOLUTION, whatif.Knob.SE, whatif.Knob.SE_RATIO]
+    with pytest.raises(vizcnn.VizcnnError):
+        whatif.what_if("ghostnet", SIZE, {"width": 0.7})
+    with pytest.raises(vizcnn.VizcnnError):
+        whatif.what_if("vgg16", SIZE, {"width_mult": 0.5})
+    with pytest.raises(vizcnn.VizcnnError):
+        whatif.what_if("vgg16", SIZE, {}, resolution=16)  # too small for five 2×2 pools

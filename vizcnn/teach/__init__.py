@@ -1,0 +1,25 @@
+"""The seed notes' ideas, computed from traces: one small module per idea, no Streamlit.
+
+* :mod:`~vizcnn.teach.formulas` — output-size, MAC and parameter formulas of one layer
+* :mod:`~vizcnn.teach.vgg_stacks` — stacked 3×3 convs against one 5×5 / 7×7
+* :mod:`~vizcnn.teach.inception` — branch shares and the saving of 1×1 reductions
+* :mod:`~vizcnn.teach.residual` — identity or projection shortcuts, hourglass or spindle
+* :mod:`~vizcnn.teach.se` — the SE shape walk and the cost of SE
+* :mod:`~vizcnn.teach.depthwise` — depthwise-separable cost ratio, channel profiles
+* :mod:`~vizcnn.teach.shuffle`, :mod:`~vizcnn.teach.ghost` — channel shuffle, Ghost modules
+* :mod:`~vizcnn.teach.whatif` — totals when a width, resolution, group or ratio changes
+* :mod:`~vizcnn.teach.text` — every explanation in English and Chinese
+
+Every number comes from a trace (``vizcnn.trace``) of the model or of a small model built
+on the meta device to compare against; none is typed in.
+"""
+
+from __future__ import annotations
+
+from vizcnn.teach import (  # noqa: F401
+    depthwise, formulas, ghost, inception, residual, se, shuffle, text, vgg_stacks, whatif,
+)
+from vizcnn.teach.text import Lang
+
+__all__ = ["Lang", "depthwise", "formulas", "ghost", "inception", "residual", "se", "shuffle",
+           "text", "vgg_stacks", "whatif"]

@@ -1,0 +1,120 @@
+"""Channel shuffle (通道混洗): which input channel lands where.
+
+A grouped 1×1 conv only mixes channels inside each group; ShuffleNet reorders the channels
+between grouped convs so the next conv's groups each see every previous group. The
+permutation is computed by running the zoo's own :class:`~vizcnn.zoo.layers.ChannelShuffle`
+on ``arange(C)`` on the CPU, and drawn as lines from input to output channel, coloured by
+the input group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+import torch
+
+from vizcnn.errors import VizcnnError
+from vizcnn.graph import Graph
+from vizcnn.teach.text import Lang, text
+from vizcnn.zoo import build
+from vizcnn.zoo.layers import ChannelShuffle
+
+# Plotly's qualitative "Plotly" palette: distinct hues for up to ten groups.
+GROUP_COLOURS: tuple[str, ...] = (
+    "#636EFA", "#EF553B", "#00CC96", "#AB63FA", "#FFA15A", "#19D3F3", "#FF6692", "#B6E880",
+    "#FF97FF", "#FECB52",
+)
+
+
+@dataclass(frozen=True)
+class ShuffleMap:
+    """The shuffle of ``channels`` channels in ``groups`` groups.
+
+    ``permutation[j]`` is the input channel that ends up at output position ``j``.
+    """
+
+    channels: int
+    groups: int
+    permutation: tuple[int, ...]
+
+    @property
+    def group_of(self) -> tuple[int, ...]:
+        """Input group of each input channel."""
+        per_group = self.channels // self.groups
+        return tuple(c // per_group for c in range(self.channels))
+
+
+def shuffle_permutation(channels: int, groups: int) -> list[int]:
+    """Run ``ChannelShuffle(groups)`` on a 1×C×1×1 tensor holding 0…C−1 and read it back."""
+    if channels < 1 or groups < 1:
+        raise VizcnnError(f"channels and groups must be positive, got {channels}, {groups}")
+    if channels % groups:
+        raise VizcnnError(f"{channels} channels cannot be split into {groups} equal groups")
+    x = torch.arange(channels, dtype=torch.float32, device="cpu").view(1, channels, 1, 1)
+    with torch.no_grad():
+        y = ChannelShuffle(groups)(x)
+    return [int(v) for v in y.flatten().tolist()]
+
+
+def shuffle_map(channels: int, groups: int) -> ShuffleMap:
+    return ShuffleMap(channels, groups, tuple(shuffle_permutation(channels, groups)))
+
+
+def shuffle_layers(graph: Graph) -> list[tuple[str, int]]:
+    """(node id, channels) of every channel shuffle in ``graph``."""
+    return [(n.id, n.input_shapes[0][1]) for n in graph.nodes
+            if n.kind == "shuffle" and n.input_shapes and len(n.input_shapes[0]) > 1]
+
+
+def model_shuffle_groups(model_name: str, **options: Any) -> list[int]:
+    """``groups`` of each ChannelShuffle in a zoo model, in module order (built on meta:
+    the trace records the shuffle's shapes but not its group count)."""
+    with torch.device("meta"):
+        model = build(model_name, **options)
+    return [m.groups for m in model.modules() if isinstance(m, ChannelShuffle)]
+
+
+def shuffle_figure(smap: ShuffleMap, lang: Lang | str = Lang.EN) -> go.Figure:
+    """Input channels on the left, output positions on the right, one line per channel
+    coloured by its input group."""
+    fig = go.Figure()
+    group_of = smap.group_of
+    c = smap.channels
+    for g in range(smap.groups):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for out_pos, src in enumerate(smap.permutation):
+            if group_of[src] == g:
+                xs += [0, 1, None]
+                ys += [c - 1 - src, c - 1 - out_pos, None]
+        colour = GROUP_COLOURS[g % len(GROUP_COLOURS)]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": colour, "width": 2},
+                                 name=text("shuffle_group", lang, group=g + 1),
+                                 hoverinfo="skip"))
+        members = [ch for ch in range(c) if group_of[ch] == g]
+        outs = [j for j, src in enumerate(smap.permutation) if group_of[src] == g]
+        fig.add_trace(go.Scatter(
+            x=[0] * len(members) + [1] * len(outs),
+            y=[c - 1 - ch for ch in members] + [c - 1 - j for j in outs],
+            mode="markers+text" if c <= 48 else "markers",
+            text=[str(ch) for ch in members] + [str(smap.permutation[j]) for j in outs],
+            textposition=["middle left"] * len(members) + ["middle right"] * len(outs),
+            marker={"color": colour, "size": 9}, showlegend=False,
+            hovertemplate="%{text}<extra></extra>"))
+    fig.update_layout(
+        title=text("shuffle_title", lang, channels=c, groups=smap.groups),
+        xaxis={"tickmode": "array", "tickvals": [0, 1], "range": [-0.25, 1.25],
+               "ticktext": [text("shuffle_input", lang), text("shuffle_output", lang)],
+               "showgrid": False, "zeroline": False},
+        yaxis={"visible": False},
+        height=max(320, 22 * c + 150), margin={"l": 20, "r": 20, "t": 90, "b": 40},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+    )
+    return fig
+
+
+__all__ = ["GROUP_COLOURS", "ShuffleMap", "model_shuffle_groups", "shuffle_figure",
+           "shuffle_layers", "shuffle_map", "shuffle_permutation"]
