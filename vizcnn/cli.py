@@ -163,13 +163,26 @@ def _export(args: argparse.Namespace) -> str:
 
 
 def _list(args: argparse.Namespace) -> str:
+    import vizcnn
     from vizcnn.zoo import list_models, model_card
 
     lines = []
+    if args.costs:
+        lines += ["| model | family | year | input | params | MACs | published (source) |",
+                  "|---|---|---|---|---|---|---|"]
     for name in list_models():
         card = model_card(name)
-        lines.append(f"{name:22s} {card.family:11s} {card.year}  input {card.input_size}  "
-                     f"{card.paper}")
+        if not args.costs:
+            lines.append(f"{name:22s} {card.family:11s} {card.year}  input "
+                         f"{card.input_size}  {card.paper}")
+            continue
+        side = card.input_size
+        t = vizcnn.trace(name, (1, card.in_channels, side, side))
+        published = next((p for p in card.published if p.macs), None)
+        source = (f"{_human(published.macs)} MACs ({published.source.split(' (')[0]})"
+                  if published else "")
+        lines.append(f"| `{name}` | {card.family} | {card.year} | {side} | {t.params:,} | "
+                     f"{_human(t.macs)} | {source} |")
     return "\n".join(lines)
 
 
@@ -214,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = model_command("min-size", "the smallest square input the model accepts")
     p.set_defaults(run=_min_size)
     p = sub.add_parser("list", help="the models of the zoo")
+    p.add_argument("--costs", action="store_true",
+                   help="trace each model at its paper's input: a Markdown table of costs")
     p.set_defaults(run=_list)
     return parser
 
