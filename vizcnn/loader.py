@@ -101,16 +101,16 @@ def load_factory(spec: str, **kwargs: Any) -> nn.Module:
     if isinstance(target, nn.Module):
         return target
     if not callable(target):
-        raise VizcnnError(f"{source}:{attr} is a {type(target).__name__}, not a factory "
-                          f"that returns an nn.Module")
+        raise VizcnnError(f"{source}:{attr} is a value of type {type(target).__name__}, not a "
+                          f"factory (a function or class returning an nn.Module)")
     try:
         model = target(**kwargs)
     except Exception as error:  # the user's code: report whatever it raised
         raise VizcnnError(f"{source}:{attr}() raised {type(error).__name__}: {error}") \
             from error
     if not isinstance(model, nn.Module):
-        raise VizcnnError(f"{source}:{attr}() returned a {type(model).__name__}, "
-                          f"not an nn.Module")
+        raise VizcnnError(f"{source}:{attr}() returned a value of type "
+                          f"{type(model).__name__}, not an nn.Module")
     return model
 
 

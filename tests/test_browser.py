@@ -1,0 +1,228 @@
+"""The app in a real browser: a Streamlit server on localhost driven by Debian's Chromium.
+
+Picks GoogLeNet in the sidebar, opens one Inception block and checks its four branches are in
+the rendered SVG, checks a Plotly chart draws on the Compute tab, downloads the SVG and parses
+it, and saves a screenshot of every tab to test-output/ (and to docs/screenshots/, shown in
+the README, when VIZCNN_UPDATE_SCREENSHOTS=1). Runs in CI: nothing here is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = (ROOT / "test-output",) + (
+    (ROOT / "docs" / "screenshots",) if os.environ.get("VIZCNN_UPDATE_SCREENSHOTS") else ())
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1440, "height": 1000}
+TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)  # a cold server imports torch before its first page
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``streamlit run app.py`` on 127.0.0.1:port, returned once /_stcore/health answers."""
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+               "--server.headless", "true", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read().decode() if process.stdout else ""
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{output}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
+                                        timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.3)
+    stop_server(process)
+    raise RuntimeError("streamlit did not become healthy within 60 s")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def launch_chromium(playwright) -> Browser:
+    return playwright.chromium.launch(
+        executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    port = free_port()
+    process = start_server(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def choose(page: Page, key: str, option: str) -> None:
+    """Pick ``option`` in the selectbox or multiselect keyed ``key``."""
+    page.locator(f".st-key-{key} [role='combobox']").first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit has finished the current rerun."""
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
+
+
+def graph_svg(page: Page) -> str:
+    return page.locator(".vizcnn-graph svg").first.evaluate("e => e.outerHTML")
+
+
+def open_tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).click()
+    settle(page)
+
+
+def screenshot(page: Page, name: str, graph_text: str | None = None) -> None:
+    """The tab bar just under the app header, so the picture shows which tab it is; with
+    ``graph_text``, the graph frame is scrolled to the box or frame of that name."""
+    page.get_by_role("tablist").first.evaluate(
+        "e => { e.scrollIntoView({block: 'start'});"
+        " document.querySelector('[data-testid=stMain]').scrollBy(0, -70); }")
+    if graph_text is not None:
+        page.locator(".vizcnn-graph").evaluate(
+            """(frame, name) => {
+                const text = [...frame.querySelectorAll('text')]
+                    .find(t => t.textContent.trim() === name);
+                const top = text.getBoundingClientRect().top - frame.getBoundingClientRect().top;
+                frame.scrollTop += top - 40;
+            }""", graph_text)
+    page.wait_for_timeout(400)
+    for folder in SCREENSHOTS:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def test_googlenet_in_a_real_browser(server_url: str, browser: Browser) -> None:
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(server_url)
+        expect(page.locator(".vizcnn-graph svg")).to_be_visible()
+        choose(page, "family", "GoogLeNet")
+        settle(page)
+        expect(page.locator(".st-key-model_card")).to_contain_text("Going Deeper")
+        expect(page.locator(".vizcnn-graph svg")).to_contain_text("inception3a")
+
+        # Depth 1: every Inception block is one closed box, no branch is drawn.
+        page.locator(".st-key-g_depth input[type='range']").focus()
+        page.keyboard.press("Home")
+        settle(page)
+        expect(page.locator(".vizcnn-graph svg")).not_to_contain_text("branch1")
+
+        # Open inception3a alone: its four branches appear, inception3b stays closed.
+        choose(page, "g_expand", "inception3a · Inception")
+        page.keyboard.press("Escape")
+        settle(page)
+        expect(page.locator(".vizcnn-graph svg")).to_contain_text("inception3a.branch4")
+        svg = graph_svg(page)
+        for branch in ("branch1", "branch2", "branch3", "branch4"):
+            assert f"inception3a.{branch}" in svg
+        assert "inception3b.branch1" not in svg
+        assert page.get_by_test_id("stException").count() == 0
+
+        # Zoom out one step (100% → 75%): the SVG is drawn smaller, the text stays in it.
+        width = page.locator(".vizcnn-graph svg").first.get_attribute("width")
+        page.locator(".st-key-g_zoom input[type='range']").focus()
+        page.keyboard.press("ArrowLeft")
+        settle(page)
+        expect(page.locator(".vizcnn-graph svg").first).not_to_have_attribute("width", width)
+        expect(page.locator(".vizcnn-graph svg")).to_contain_text("inception3a.branch4")
+        screenshot(page, "graph", graph_text="inception3a")
+
+        with page.expect_download() as download_info:
+            page.locator(".st-key-dl_svg button").click()
+        download = download_info.value
+        assert download.suggested_filename.endswith(".svg")
+        root = ET.parse(download.path()).getroot()
+        assert root.tag.endswith("svg")
+        assert "inception3a.branch2" in ET.tostring(root, encoding="unicode")
+        # PNG and PDF are rendered only when clicked (on a server thread): check they arrive
+        for key, magic in (("dl_png", b"\x89PNG"), ("dl_pdf", b"%PDF"), ("dl_dot", b"digraph")):
+            with page.expect_download() as download_info:
+                page.locator(f".st-key-{key} button").click()
+            assert Path(download_info.value.path()).read_bytes().startswith(magic), key
+
+        open_tab(page, "Layers")
+        expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+        expect(page.get_by_test_id("stMetric").first).to_be_visible()
+        expect(page.get_by_text("MACs (multiply-accumulates)").first).to_be_visible()
+        screenshot(page, "layers")
+
+        open_tab(page, "Compute")
+        expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
+        assert page.locator(".js-plotly-plot").count() == 5
+        screenshot(page, "compute")
+
+        open_tab(page, "Compare")
+        expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
+        screenshot(page, "compare")
+
+        open_tab(page, "Learn")
+        expect(page.get_by_role("tabpanel").last).to_contain_text("Inception")
+        screenshot(page, "learn")
+        assert page.get_by_test_id("stException").count() == 0
+    finally:
+        context.close()
+
+
+def test_bad_input_shows_an_error_not_a_traceback(server_url: str, browser: Browser) -> None:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{server_url}/?model=alexnet&input=1x3x16x16")
+        alert = page.get_by_test_id("stAlertContentError").first
+        expect(alert).to_contain_text("features")
+        expect(alert).to_contain_text("63×63")
+        assert page.get_by_test_id("stException").count() == 0
+        assert re.search(r"Traceback", page.content()) is None
+    finally:
+        context.close()

@@ -1,0 +1,144 @@
+"""Graph tab: the layer graph (Graphviz SVG inline, scrollable and zoomable), collapsed by
+depth, with chosen blocks opened, repeats folded, and SVG/PNG/PDF/DOT downloads."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import streamlit as st
+
+from vizcnn.api import Trace
+from vizcnn.render.dot import Direction, GraphOptions, legend_items
+from vizcnn.ui import cache
+from vizcnn.ui.downloads import download_row
+from vizcnn.ui.selection import Selection
+from vizcnn.ui.sidebar import KEEP
+from vizcnn.ui.strings import tr
+
+K_DEPTH = "g_depth"
+K_EXPAND = "g_expand"
+K_FOLD = "g_fold"
+K_DIRECTION = "g_direction"
+K_SHAPES = "g_shapes"
+K_KEY_BLOCKS = "g_key_blocks"
+K_LEGEND = "g_legend"
+K_ZOOM = "g_zoom"
+
+FIT = "fit"
+ZOOMS: tuple[object, ...] = (FIT, 25, 50, 75, 100, 125, 150, 200)
+DEFAULT_DEPTH = 2
+
+_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def max_depth(trace: Trace) -> int:
+    """The depth at which every leaf layer is its own box."""
+    return max((n.depth for n in trace.nodes), default=0) + 1
+
+
+def openable_blocks(trace: Trace) -> list[str]:
+    """Module paths that contain other modules, in execution order (what "open" can open)."""
+    paths = [p for p in trace.modules if p]
+    parents = {p.rsplit(".", 1)[0] for p in paths if "." in p}
+    return [p for p in paths if p in parents]
+
+
+def svg_for_page(svg: bytes, zoom: object) -> str:
+    """Graphviz SVG ready to inline: no XML prolog, scaled by ``zoom`` percent (or fitted to
+    the page width), inside a box that scrolls rather than shrinking big graphs."""
+    text = svg.decode("utf-8")
+    text = text[text.index("<svg"):]
+    match = _SIZE.search(text)
+    if match:
+        width, height = float(match.group(1)), float(match.group(2))
+        if zoom == FIT:
+            size = 'width="100%"'
+        else:
+            scale = float(zoom) / 100  # type: ignore[arg-type]
+            size = f'width="{width * scale:.0f}pt" height="{height * scale:.0f}pt"'
+        text = text[:match.start()] + f"<svg {size}" + text[match.end():]
+    return ('<div class="vizcnn-graph" style="overflow:auto; max-height:78vh; '
+            'border:1px solid #d0d7de; border-radius:6px; background:#fff; padding:4px">'
+            f"{text}</div>")
+
+
+def _legend_html(trace: Trace, lang: str) -> str:
+    kinds = {n.kind for n in trace.nodes} | {"block"}
+    chips = "".join(
+        f'<span style="display:inline-block; margin:2px 6px 2px 0; padding:1px 8px; '
+        f'border:1px solid #888; border-radius:4px; background:{item.colour}; '
+        f'font-size:0.8rem; color:#111">'
+        f'{html.escape(tr(lang, "kind." + item.kinds[0], default=item.label))}</span>'
+        for item in legend_items(kinds))
+    return f'<div style="line-height:1.9">{chips}</div>'
+
+
+def _sanitise_state(trace: Trace) -> tuple[list[int], list[str]]:
+    depths = list(range(1, max_depth(trace) + 1))
+    blocks = openable_blocks(trace)
+    state = st.session_state
+    if state.get(K_DEPTH) not in depths:
+        state[K_DEPTH] = min(DEFAULT_DEPTH, depths[-1])
+    state[K_EXPAND] = [p for p in state.get(K_EXPAND, []) if p in blocks]
+    for key, default in ((K_FOLD, True), (K_SHAPES, True), (K_KEY_BLOCKS, True),
+                         (K_LEGEND, False)):
+        state.setdefault(key, default)
+    state.setdefault(K_DIRECTION, Direction.TB.value)
+    state.setdefault(K_ZOOM, 100)
+    return depths, blocks
+
+
+def graph_options_from_controls(trace: Trace, lang: str) -> tuple[GraphOptions, object]:
+    """Draw the graph controls; return the chosen options and zoom."""
+    depths, blocks = _sanitise_state(trace)
+    last = depths[-1]
+    top = st.columns([3, 2, 3])
+    depth = top[0].select_slider(
+        tr(lang, "g_depth"), depths, key=K_DEPTH, persist_state=KEEP,
+        help=tr(lang, "g_depth_help"),
+        format_func=lambda d: tr(lang, "g_depth_all", depth=d) if d == last else str(d))
+    direction = top[1].radio(tr(lang, "g_direction"), [d.value for d in Direction],
+                             key=K_DIRECTION, persist_state=KEEP, horizontal=True,
+                             format_func=lambda d: tr(lang, f"g_direction.{d}"))
+    zoom = top[2].select_slider(tr(lang, "g_zoom"), list(ZOOMS), key=K_ZOOM,
+                                persist_state=KEEP,
+                                format_func=lambda z: tr(lang, "g_fit") if z == FIT
+                                else f"{z}%")
+    types = {p: trace.modules[p].type for p in blocks}
+    expand = st.multiselect(tr(lang, "g_expand"), blocks, key=K_EXPAND, persist_state=KEEP,
+                            help=tr(lang, "g_expand_help"),
+                            placeholder=tr(lang, "g_expand_placeholder"),
+                            format_func=lambda p: f"{p} · {types[p]}")
+    toggles = st.columns(4)
+    fold = toggles[0].toggle(tr(lang, "g_fold"), key=K_FOLD, persist_state=KEEP,
+                             help=tr(lang, "g_fold_help"))
+    shapes = toggles[1].toggle(tr(lang, "g_shapes"), key=K_SHAPES, persist_state=KEEP)
+    key_blocks = toggles[2].toggle(tr(lang, "g_key_blocks"), key=K_KEY_BLOCKS,
+                                   persist_state=KEEP, help=tr(lang, "g_key_blocks_help"))
+    legend = toggles[3].toggle(tr(lang, "g_legend"), key=K_LEGEND, persist_state=KEEP)
+    options = GraphOptions(depth=None if depth == last else int(depth), expand=tuple(expand),
+                           fold_repeats=bool(fold), direction=Direction(direction),
+                           highlight_key_blocks=bool(key_blocks), show_shapes=bool(shapes),
+                           legend=bool(legend))
+    return options, zoom
+
+
+def render_graph_tab(selection: Selection, trace: Trace) -> None:
+    """The Graph tab body."""
+    lang = selection.lang.value
+    options, zoom = graph_options_from_controls(trace, lang)
+    with st.spinner(tr(lang, "rendering")):
+        svg = cache.graph_bytes(selection.key, options, "svg")
+    st.html(_legend_html(trace, lang))
+    st.markdown(svg_for_page(svg, zoom), unsafe_allow_html=True)
+    st.caption(tr(lang, "g_caption"))
+    stem, key = selection.file_stem, selection.key
+    download_row(lang, [
+        ("SVG", svg, f"{stem}.svg", "image/svg+xml", "dl_svg"),
+        ("PNG", lambda: cache.graph_bytes(key, options, "png"), f"{stem}.png", "image/png",
+         "dl_png"),
+        ("PDF", lambda: cache.graph_bytes(key, options, "pdf"), f"{stem}.pdf",
+         "application/pdf", "dl_pdf"),
+        ("DOT", cache.dot_for(key, options), f"{stem}.dot", "text/vnd.graphviz", "dl_dot"),
+    ])

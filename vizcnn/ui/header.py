@@ -1,0 +1,88 @@
+"""The top of the page: the model card of a zoo model (year, paper, key idea, published cost)
+or the "Your model" instructions, and a one-line summary of the trace."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import vizcnn
+from vizcnn.api import Trace
+from vizcnn.render.dot import human
+from vizcnn.ui.cache import user_models_allowed
+from vizcnn.ui.selection import Selection, Source
+from vizcnn.ui.strings import tr
+
+EXAMPLE_FILE = '''# my_models.py
+from torch import nn
+
+def build() -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10),
+    )
+'''
+
+
+def _short_authors(authors: str) -> str:
+    names = [a.strip() for a in authors.replace(" and ", ", ").split(",") if a.strip()]
+    return names[0] + " et al." if len(names) > 2 else " & ".join(names)
+
+
+def render_model_card(selection: Selection) -> None:
+    """Year, paper, authors, key idea and the published figures of the selected zoo model."""
+    lang = selection.lang.value
+    card = vizcnn.model_card(selection.model)
+    with st.container(border=True, key="model_card"):
+        st.markdown(f"**{card.name}** · {card.family} · {card.year} — *{card.paper}* "
+                    f"({_short_authors(card.authors)})")
+        ideas = card.ideas_zh if lang == "zh" else card.ideas_en
+        st.markdown(f"**{tr(lang, 'key_idea')}** {ideas}")
+        if card.published:
+            with st.expander(tr(lang, "published_title", n=len(card.published))):
+                for cost in card.published:
+                    parts = []
+                    if cost.params is not None:
+                        parts.append(f"{human(cost.params)} {tr(lang, 'params_word')}")
+                    if cost.macs is not None:
+                        parts.append(f"{human(cost.macs)} MACs")
+                    if parts:
+                        st.markdown("- " + tr(lang, "published", figures=" · ".join(parts),
+                                                size=cost.input_size, source=cost.source))
+
+
+def render_user_intro(selection: Selection) -> bool:
+    """Explain the "Your model" mode; True when a spec is given and the mode is enabled."""
+    lang = selection.lang.value
+    if not user_models_allowed():
+        st.warning(tr(lang, "user_disabled"), icon="🔒")
+        st.code("VIZCNN_ALLOW_USER_MODELS=1 streamlit run app.py", language="bash")
+        st.caption(tr(lang, "user_secret"))
+        st.code("allow_user_models = true", language="toml")
+        return False
+    if not selection.model:
+        st.info(tr(lang, "user_intro"), icon="🧩")
+        st.code(EXAMPLE_FILE, language="python")
+        return False
+    st.markdown(f"### {tr(lang, 'user_title')}: `{selection.model}`")
+    return True
+
+
+def render_summary(selection: Selection, trace: Trace) -> None:
+    """One line: input, params, MACs and FLOPs (both named), train/eval."""
+    lang = selection.lang.value
+    shape = "×".join(str(d) for d in selection.input_shape)
+    mode = tr(lang, "mode.train" if trace.training else "mode.eval")
+    st.markdown(tr(lang, "summary", shape=shape, params=human(trace.params),
+                   macs=human(trace.macs), flops=human(trace.flops), mode=mode,
+                   layers=sum(1 for n in trace.nodes if n.op not in ("input", "output"))))
+
+
+def render_header(selection: Selection) -> bool:
+    """Title and card; False when there is nothing to trace yet (user mode without a spec)."""
+    lang = selection.lang.value
+    st.markdown(f"## {tr(lang, 'title')}")
+    st.caption(tr(lang, "subtitle"))
+    if selection.source is Source.USER:
+        return render_user_intro(selection)
+    render_model_card(selection)
+    return True

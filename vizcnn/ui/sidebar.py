@@ -1,0 +1,203 @@
+"""The sidebar: language, model (zoo family and variant, or the user's own), the variant's
+options, the input shape and the train/eval mode. Returns a frozen :class:`Selection`.
+
+Widgets are keyed (tests find them by key) and seeded only through ``st.session_state``, so a
+value restored from the URL or set by a callback never fights a widget default.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+import vizcnn
+from vizcnn.ui import query
+from vizcnn.ui.cache import user_models_allowed
+from vizcnn.ui.selection import Lang, Selection, Source
+from vizcnn.ui.strings import LANG_NAMES, tab_labels, tr
+
+K_LANG = "lang"
+K_SOURCE = "source"
+K_FAMILY = "family"
+K_MODEL = "model"
+K_CLASSES = "classes"
+K_MODE = "mode"
+K_PRESET = "preset"
+K_BATCH = "batch"
+K_CHANNELS = "channels"
+K_HEIGHT = "height"
+K_WIDTH = "width"
+K_SPEC = "user_spec"
+K_TAB = "tab"
+OPTION_PREFIX = "opt_"
+KEEP = "page"  # widget values survive while hidden (e.g. the zoo widgets in "Your model")
+
+CUSTOM = "custom"
+PRESETS: tuple[int, ...] = (32, 64, 96, 128, 160, 192, 224, 227, 256, 299, 320, 384, 416, 512)
+DEFAULT_MODEL = "resnet18"
+MAX_SIDE = 4096
+
+
+def option_key(name: str) -> str:
+    return OPTION_PREFIX + name
+
+
+def family_of(model: str) -> str:
+    return vizcnn.model_card(model).family
+
+
+def _set_input_for(model: str) -> None:
+    """A new model starts at the input size its paper uses (227 for the original AlexNet)."""
+    card = vizcnn.model_card(model)
+    st.session_state[K_HEIGHT] = st.session_state[K_WIDTH] = card.input_size
+    st.session_state[K_CHANNELS] = card.in_channels
+    st.session_state[K_PRESET] = card.input_size if card.input_size in PRESETS else CUSTOM
+
+
+def _on_family() -> None:
+    family = st.session_state[K_FAMILY]
+    st.session_state[K_MODEL] = vizcnn.list_models(family)[0]
+    _set_input_for(st.session_state[K_MODEL])
+
+
+def _on_model() -> None:
+    _set_input_for(st.session_state[K_MODEL])
+
+
+def _on_preset() -> None:
+    preset = st.session_state[K_PRESET]
+    if preset != CUSTOM:
+        st.session_state[K_HEIGHT] = st.session_state[K_WIDTH] = int(preset)
+
+
+def _on_side() -> None:
+    h, w = st.session_state[K_HEIGHT], st.session_state[K_WIDTH]
+    st.session_state[K_PRESET] = h if h == w and h in PRESETS else CUSTOM
+
+
+def _on_lang(previous: str) -> None:
+    """Keep the open tab open when its label changes language."""
+    tab = st.session_state.get(K_TAB)
+    old, new = tab_labels(previous), tab_labels(st.session_state[K_LANG])
+    if tab in old:
+        st.session_state[K_TAB] = new[old.index(tab)]
+
+
+def init_state() -> None:
+    """Defaults for a new session, then whatever the URL asks for (once per session)."""
+    state = st.session_state
+    if state.get("_initialised"):
+        return
+    state["_initialised"] = True
+    state.setdefault(K_LANG, Lang.EN.value)
+    state.setdefault(K_SOURCE, Source.ZOO.value)
+    state.setdefault(K_MODEL, DEFAULT_MODEL)
+    state.setdefault(K_FAMILY, family_of(DEFAULT_MODEL))
+    state.setdefault(K_CLASSES, 1000)
+    state.setdefault(K_MODE, "eval")
+    state.setdefault(K_BATCH, 1)
+    state.setdefault(K_SPEC, "")
+    found = query.read(query.current())
+    state[K_LANG] = found.get("lang", state[K_LANG])
+    state[K_SOURCE] = found.get("source", state[K_SOURCE])
+    if found.get("source") == Source.USER.value and "model" in found:
+        state[K_SPEC] = found["model"]
+    elif "model" in found:
+        state[K_MODEL], state[K_FAMILY] = found["model"], family_of(found["model"])
+        for name, value in found.get("options", {}).items():
+            state[option_key(name)] = value
+    _set_input_for(state[K_MODEL])
+    if "shape" in found:
+        state[K_BATCH], state[K_CHANNELS], state[K_HEIGHT], state[K_WIDTH] = found["shape"]
+        height, width = found["shape"][2:]
+        state[K_PRESET] = height if height == width and height in PRESETS else CUSTOM
+    state[K_CLASSES] = found.get("classes", state[K_CLASSES])
+    state[K_MODE] = found.get("mode", state[K_MODE])
+
+
+def _sanitise(key: str, allowed: list, default: Any) -> None:
+    if st.session_state.get(key) not in allowed:
+        st.session_state[key] = default
+
+
+def _zoo_controls(lang: str) -> tuple[str, tuple[tuple[str, Any], ...], int]:
+    families = vizcnn.list_families()
+    _sanitise(K_FAMILY, families, families[0])
+    st.selectbox(tr(lang, "family"), families, key=K_FAMILY, persist_state=KEEP,
+                 on_change=_on_family)
+    variants = vizcnn.list_models(st.session_state[K_FAMILY])
+    _sanitise(K_MODEL, variants, variants[0])
+    model = st.selectbox(tr(lang, "variant"), variants, key=K_MODEL, persist_state=KEEP,
+                         on_change=_on_model)
+    card = vizcnn.model_card(model)
+    options: list[tuple[str, Any]] = []
+    for opt in card.options:
+        key = option_key(opt.name)
+        label = tr(lang, f"opt.{opt.name}", default=opt.name)
+        help_text = tr(lang, f"opt.{opt.name}.help", default=opt.help) or None
+        if set(opt.choices) == {True, False}:
+            _sanitise(key, [True, False], opt.default)
+            value = st.toggle(label, key=key, persist_state=KEEP, help=help_text)
+        else:
+            choices = list(opt.choices) or [opt.default]
+            _sanitise(key, choices, opt.default)
+            value = st.selectbox(label, choices, key=key, persist_state=KEEP, help=help_text)
+        options.append((opt.name, value))
+    classes = int(st.number_input(tr(lang, "classes"), min_value=1, max_value=100_000, step=1,
+                                  key=K_CLASSES, persist_state=KEEP))
+    return model, tuple(sorted(options)), classes
+
+
+def _user_controls(lang: str) -> str:
+    if not user_models_allowed():
+        st.info(tr(lang, "user_disabled_short"))
+        return ""
+    spec = st.text_input(tr(lang, "user_spec"), key=K_SPEC, persist_state=KEEP,
+                         placeholder="my_models.py:build", help=tr(lang, "user_spec_help"))
+    return spec.strip()
+
+
+def _input_controls(lang: str) -> tuple[int, int, int, int]:
+    st.subheader(tr(lang, "input"))
+    _sanitise(K_PRESET, [CUSTOM, *PRESETS], CUSTOM)
+    st.selectbox(tr(lang, "preset"), [CUSTOM, *PRESETS], key=K_PRESET, persist_state=KEEP,
+                 on_change=_on_preset,
+                 format_func=lambda p: tr(lang, "custom") if p == CUSTOM else f"{p} × {p}")
+    left, right = st.columns(2)
+    batch = left.number_input(tr(lang, "batch"), min_value=1, max_value=1024, step=1,
+                              key=K_BATCH, persist_state=KEEP)
+    channels = right.number_input(tr(lang, "channels"), min_value=1, max_value=64, step=1,
+                                  key=K_CHANNELS, persist_state=KEEP)
+    height = left.number_input(tr(lang, "height"), min_value=1, max_value=MAX_SIDE, step=1,
+                               key=K_HEIGHT, persist_state=KEEP, on_change=_on_side)
+    width = right.number_input(tr(lang, "width"), min_value=1, max_value=MAX_SIDE, step=1,
+                               key=K_WIDTH, persist_state=KEEP, on_change=_on_side)
+    return int(batch), int(channels), int(height), int(width)
+
+
+def render_sidebar() -> Selection:
+    """Draw the sidebar and return what it selects."""
+    init_state()
+    with st.sidebar:
+        lang = st.session_state[K_LANG]
+        st.radio(tr(lang, "language"), [lang_.value for lang_ in Lang], key=K_LANG,
+                 persist_state=KEEP, format_func=LANG_NAMES.__getitem__, horizontal=True,
+                 on_change=_on_lang, args=(lang,))
+        lang = st.session_state[K_LANG]
+        st.header(tr(lang, "model"))
+        source = Source(st.segmented_control(
+            tr(lang, "source"), [s.value for s in Source], key=K_SOURCE, persist_state=KEEP,
+            required=True, format_func=lambda s: tr(lang, f"source.{s}")))
+        if source is Source.ZOO:
+            model, options, classes = _zoo_controls(lang)
+        else:
+            model, options, classes = _user_controls(lang), (), 1000
+        mode = st.radio(tr(lang, "mode"), ["eval", "train"], key=K_MODE, persist_state=KEEP,
+                        horizontal=True, format_func=lambda m: tr(lang, f"mode.{m}"),
+                        help=tr(lang, "mode_help"))
+        shape = _input_controls(lang)
+    selection = Selection(lang=Lang(lang), source=source, model=model, options=options,
+                          input_shape=shape, num_classes=classes, training=mode == "train")
+    query.publish(selection)
+    return selection
