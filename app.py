@@ -16,6 +16,7 @@ from vizcnn.ui.errors import guarded
 from vizcnn.ui.graph_tab import render_graph_tab
 from vizcnn.ui.header import render_header, render_summary
 from vizcnn.ui.layers_tab import render_layers_tab
+from vizcnn.ui.learn import render_learn_tab
 from vizcnn.ui.selection import Selection
 from vizcnn.ui.sidebar import K_TAB, render_sidebar
 from vizcnn.ui.strings import tab_labels, tr
@@ -32,8 +33,6 @@ def load_trace(selection: Selection) -> Trace | None:
 
 
 def render_learn(selection: Selection, trace: Trace) -> None:
-    from vizcnn.ui.learn import render_learn_tab  # written alongside; imported when opened
-
     render_learn_tab(trace, selection.title, selection.lang.value, key_prefix="learn",
                      options=dict(selection.options))
 
