@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, Node, Shape
@@ -204,25 +204,56 @@ def op_summary(box: Box) -> str:
     return box.op
 
 
-# --- layout attributes -----------------------------------------------------------------------
-def layout_attrs(boxes: int, arrows: int, long_arrows: int) -> dict[str, str]:
-    """Graph attributes that keep ``dot`` fast, scaled by graph size.
+# --- layout ----------------------------------------------------------------------------------
+def box_ranks(cg: CollapsedGraph) -> dict[str, int]:
+    """Longest-path layering of the boxes over the arrows: what ``dot``'s ranking approximates,
+    used to predict the layout work and to find the fan-outs worth bundling."""
+    order = {b.id: i for i, b in enumerate(cg.boxes)}
+    incoming: dict[str, list[str]] = {}
+    for arrow in cg.arrows:
+        if order[arrow.src] < order[arrow.dst]:   # a rare back arrow (interleaved modules)
+            incoming.setdefault(arrow.dst, []).append(arrow.src)
+    ranks: dict[str, int] = {}
+    for box in cg.boxes:
+        ranks[box.id] = max((ranks[s] + 1 for s in incoming.get(box.id, ())), default=0)
+    return ranks
 
-    ``dot`` spends nearly all its time on large graphs in network-simplex x-placement of the
-    virtual nodes that long edges create (DenseNet-121 fully expanded: ≈99 s with defaults).
-    Limiting those iterations (``nslimit``/``nslimit1``), the crossing-minimisation passes
-    (``mclimit``, ``remincross``) and the simplex search size costs little on graphs this
-    shaped (chains with skips) and brings that case under a second; small graphs keep the
-    defaults and their slightly better placement. Measured in ``bench/bench_render.py``.
+
+def layout_attrs(virtual_nodes: int) -> dict[str, str]:
+    """Graph attributes that keep ``dot`` fast, scaled by the predicted layout work.
+
+    ``dot`` spends nearly all its time on big graphs in crossing minimisation and
+    network-simplex placement of the virtual nodes that long edges create: a DenseNet-121
+    fully expanded, one edge per arrow with real labels, takes over 120 s with default
+    attributes. The bus drawing of dense fan-outs and external labels (see ``_Writer``) take
+    it to ~3,000 virtual nodes and ~0.3 s; past that, limiting the placement iterations
+    (``nslimit``, ``nslimit1``), the simplex search size and the crossing passes costs little
+    on chains with skips (the same graph with real labels, ~6,400 virtual nodes: 3.6 s with
+    defaults, 1.1 s limited). Small graphs keep the defaults and their finer placement.
+    Measured with ``bench/bench_render.py``.
     """
-    attrs: dict[str, str] = {}
-    work = arrows + long_arrows
-    if work > 150:
-        attrs.update(nslimit="2", nslimit1="2", mclimit="0.5", remincross="false",
-                     searchsize="20")
-    if work > 600:
-        attrs.update(nslimit="0.5", nslimit1="0.5", mclimit="0.2", searchsize="10")
-    return attrs
+    if virtual_nodes <= 1500:
+        return {}
+    if virtual_nodes <= 6000:
+        return {"nslimit": "4", "nslimit1": "4", "searchsize": "30"}
+    return {"nslimit": "1", "nslimit1": "1", "searchsize": "10", "mclimit": "0.5",
+            "remincross": "false"}
+
+
+LABEL_LIMIT = 6000   # predicted virtual nodes above which shapes become external labels
+BUS_MIN_RANKS = 3    # a tensor read at this many different ranks is drawn as a bus
+SHAPE_CHANGES_ONLY = 150   # boxes above which only shape-changing arrows carry a label
+LEGEND_ID = "vizcnn:legend"   # node id of the legend, unlike any module path
+
+
+@dataclass
+class _Line:
+    """One DOT edge to write."""
+
+    src: str
+    dst: str
+    attrs: dict[str, str]
+    label: str = ""
 
 
 # --- the DOT writer --------------------------------------------------------------------------
@@ -237,6 +268,9 @@ class _Writer:
         if options.highlight_key_blocks:
             for idea, cls in graph.key_blocks:
                 self.ideas.setdefault(cls, []).append(idea.replace("_", " "))
+        self.ranks = box_ranks(cg)
+        self.shortcuts = self._shortcut_modules()
+        self.junctions: dict[str | None, list[str]] = {}   # cluster -> bus junction ids
         self.lines: list[str] = []
 
     # labels
@@ -244,16 +278,17 @@ class _Writer:
         ideas = self.ideas.get(module_type)
         if not ideas:
             return ""
-        return f'<br/><font color="{KEY_COLOUR}" point-size="10"><b>★ {_h(" · ".join(ideas))}</b></font>'
+        return (f'<br/><font color="{KEY_COLOUR}" point-size="10"><b>★ '
+                f'{_h(" · ".join(ideas))}</b></font>')
 
-    def _cost_line(self, params: int, macs: int, repeat: int = 1) -> str:
-        parts = []
+    @staticmethod
+    def _cost_line(params: int, macs: int, repeat: int = 1) -> str:
         if repeat > 1:
-            parts.append(f"{repeat} × ({human(params / repeat)} params · "
-                         f"{human(macs / repeat)} MACs)")
+            text = (f"{repeat} × ({human(params / repeat)} params · "
+                    f"{human(macs / repeat)} MACs)")
         else:
-            parts.append(f"{human(params)} params · {human(macs)} MACs")
-        return f'<br/><font point-size="9" color="#333333">{_h(parts[0])}</font>'
+            text = f"{human(params)} params · {human(macs)} MACs"
+        return f'<br/><font point-size="9" color="#333333">{_h(text)}</font>'
 
     def _box_label(self, box: Box) -> str:
         if box.kind is BoxKind.NODE:
@@ -272,24 +307,42 @@ class _Writer:
         text += self._cost_line(box.params, box.macs, box.repeat)
         return text + self._key_line(box.type)
 
-    def _tooltip(self, box: Box) -> str:
+    @staticmethod
+    def _tooltip(box: Box) -> str:
         ins = ", ".join(shape_text(s) for s in box.input_shapes)
         outs = ", ".join(shape_text(s) for s in box.output_shapes)
         head = box.id if box.kind is not BoxKind.FOLD else ", ".join(box.modules)
         return (f"{head} ({box.type})\nin: {ins}\nout: {outs}\n"
                 f"params: {box.params:,}  MACs: {box.macs:,}  FLOPs: {box.flops:,}")
 
-    # pieces
+    # roles of arrows
+    def _shortcut_modules(self) -> set[str]:
+        """Modules named like a residual shortcut (``downsample``, ``shortcut``) whose output
+        joins the main path in an add or concat of their own block. DarkNet's
+        ``stage.downsample`` is a strided conv *on* the main path and is not one."""
+        def inside(node: Node, path: str) -> bool:
+            return node.path == path or node.path.startswith(path + ".")
+
+        candidates = {p for p in self.graph.modules
+                      if p and p.rsplit(".", 1)[-1] in SHORTCUT_NAMES}
+        found: set[str] = set()
+        for edge in self.graph.edges:
+            src, dst = self.nodes[edge.src], self.nodes[edge.dst]
+            if dst.op not in ("add", "cat") or not src.path:
+                continue
+            for path in candidates - found:
+                parent = path.rpartition(".")[0]
+                if inside(src, path) and dst.path == parent and not inside(dst, path):
+                    found.add(path)
+        return found
+
     def _is_shortcut_path(self, box: Box) -> bool:
-        if box.kind is BoxKind.NODE:
-            node = self.nodes[box.members[0]]
-            parts = node.path.split(".") if node.path else []
-        else:
-            parts = box.modules[0].split(".")
-        return any(p in SHORTCUT_NAMES for p in parts)
+        path = self.nodes[box.members[0]].path if box.kind is BoxKind.NODE else box.modules[0]
+        return any(path == p or path.startswith(p + ".") for p in self.shortcuts)
 
     def _arrow_role(self, arrow: Arrow) -> str:
-        """'identity', 'shortcut' or '' (main path)."""
+        """'identity' (a residual identity shortcut), 'shortcut' (a projection shortcut such
+        as ``downsample``) or '' (the main path)."""
         src, dst = self.boxes[arrow.src], self.boxes[arrow.dst]
         if self._is_shortcut_path(src) or self._is_shortcut_path(dst):
             return "shortcut"
@@ -298,6 +351,7 @@ class _Writer:
             return "identity"
         return ""
 
+    # nodes and clusters
     def _node_line(self, box: Box, indent: str) -> str:
         attrs = {
             "label": f"<{self._box_label(box)}>",
@@ -322,17 +376,22 @@ class _Writer:
         text = f"<b>{_h(path)}</b>"
         if cluster.type and cluster.type not in ("Sequential", "ModuleList", "ModuleDict"):
             text += f" · {_h(cluster.type)}"
-        text += self._cost_line(cluster.params, cluster.macs)
-        return f"<{text}{self._key_line(cluster.type)}>"
+        text += self._cost_line(cluster.params, cluster.macs) + self._key_line(cluster.type)
+        left = '<br align="left"/>'
+        return f"<{text.replace('<br/>', left)}{left}>"
 
     def _emit_cluster(self, path: str | None, children: dict[str | None, list],
                       indent: str) -> None:
+        for junction in self.junctions.get(path, ()):
+            self.lines.append(f'{indent}{_quote(junction)} [shape=point, width=0.06, '
+                              f'height=0.06, style=filled, fillcolor="{EDGE_COLOUR}", '
+                              f'color="{EDGE_COLOUR}", label=""];')
         for _, item in children.get(path, []):
             if isinstance(item, Box):
                 self.lines.append(self._node_line(item, indent))
                 continue
             cluster = self.cg.clusters[item]
-            shortcut = item.rsplit(".", 1)[-1] in SHORTCUT_NAMES
+            shortcut = item in self.shortcuts
             key = cluster.type in self.ideas
             colour = KEY_COLOUR if key else SHORTCUT_COLOUR if shortcut else "#7f8c9a"
             style = "dashed,rounded" if shortcut else "rounded"
@@ -345,54 +404,140 @@ class _Writer:
             self._emit_cluster(item, children, inner)
             self.lines.append(f"{indent}}}")
 
-    def _edge_line(self, arrow: Arrow, labelled: bool) -> str:
-        role = self._arrow_role(arrow)
-        attrs: dict[str, str] = {}
-        text = ""
-        if self.options.show_shapes and labelled:
-            text = ", ".join(shape_text(s) for s in arrow.shapes)
-        if role:
-            attrs.update(style="dashed", color=_quote(SHORTCUT_COLOUR), penwidth="1.6",
-                         fontcolor=_quote(SHORTCUT_COLOUR), weight="0")
-            if role == "identity":
-                text = f"identity {text}".strip()
-        if text:
-            attrs["label"] = _quote(text)
-        body = ", ".join(f"{k}={v}" for k, v in attrs.items())
-        return f"  {_quote(arrow.src)} -> {_quote(arrow.dst)}" + (f" [{body}];" if body else ";")
+    def _children(self) -> dict[str | None, list]:
+        """What each cluster holds (boxes and sub-clusters), in execution order, so that
+        ``dot``'s initial order, and so the left-to-right order of branches, follows the
+        model's code."""
+        cg = self.cg
+        position = {n.id: i for i, n in enumerate(self.graph.nodes)}
+        children: dict[str | None, list] = {}
+        first: dict[str, int] = {}
+        for box in cg.boxes:
+            at = position[box.members[0]]
+            children.setdefault(box.cluster, []).append((at, box))
+            for path in cg.cluster_chain(box.cluster):
+                first[path] = min(first.get(path, at), at)
+        for path, cluster in cg.clusters.items():
+            if path in first:
+                children.setdefault(cluster.parent, []).append((first[path], path))
+        for items in children.values():
+            items.sort(key=lambda item: item[0])
+        return children
 
-    def _legend(self) -> None:
+    # edges
+    def _common_cluster(self, a: str | None, b: str | None) -> str | None:
+        outer = set(self.cg.cluster_chain(b))
+        for path in self.cg.cluster_chain(a):
+            if path in outer:
+                return path
+        return None
+
+    def _shape_label(self, arrow: Arrow) -> str:
+        """The shapes an arrow carries. Big graphs label only where the shape changes (a
+        norm or activation passes its input's shape on), which halves the clutter."""
+        if not self.options.show_shapes:
+            return ""
+        src = self.boxes[arrow.src]
+        if (len(self.boxes) > SHAPE_CHANGES_ONLY and src.kind is BoxKind.NODE
+                and len(src.input_shapes) == 1 and src.input_shapes == src.output_shapes):
+            return ""
+        return ", ".join(shape_text(s) for s in arrow.shapes)
+
+    def _lines(self) -> list[_Line]:
+        """The DOT edges: one per arrow, except that a tensor read at many different ranks
+        (DenseNet's concatenations) runs down one bus that taps into each reader. That is
+        how the dense connectivity reads best, and it turns the O(n²) long edges ``dot``
+        must place into O(n)."""
+        lines: list[_Line] = []
+        fan: dict[str, list[Arrow]] = {}
+        self.junctions = {}
+        for arrow in self.cg.arrows:
+            role = self._arrow_role(arrow)
+            if role:
+                label = self._shape_label(arrow)
+                if role == "identity":
+                    label = f"identity {label}".strip()
+                attrs = {"style": "dashed", "color": _quote(SHORTCUT_COLOUR),
+                         "penwidth": "1.6", "fontcolor": _quote(SHORTCUT_COLOUR),
+                         "weight": "0"}
+                if role == "identity" and self.options.direction is Direction.TB:
+                    attrs.update(tailport="e", headport="e")   # bypass the path at the side
+                lines.append(_Line(arrow.src, arrow.dst, attrs, label))
+                continue
+            fan.setdefault(arrow.src, []).append(arrow)
+        for src, arrows in fan.items():
+            by_rank: dict[int, list[Arrow]] = {}
+            for arrow in arrows:
+                by_rank.setdefault(self.ranks[arrow.dst], []).append(arrow)
+            if len(by_rank) < BUS_MIN_RANKS:
+                lines += [_Line(a.src, a.dst, {}, self._shape_label(a)) for a in arrows]
+                continue
+            previous, label = src, self._shape_label(arrows[0])
+            src_cluster = self.boxes[src].cluster
+            for k, rank in enumerate(sorted(by_rank)):
+                taps = by_rank[rank]
+                junction = f"{src}::bus{k}"
+                cluster = src_cluster
+                for arrow in taps:
+                    cluster = self._common_cluster(cluster, self.boxes[arrow.dst].cluster)
+                self.junctions.setdefault(cluster, []).append(junction)
+                lines.append(_Line(previous, junction, {"dir": "none"},
+                                   label if k == 0 else ""))
+                lines += [_Line(junction, a.dst, {}) for a in taps]
+                previous = junction
+        return lines
+
+    def _virtual_nodes(self, lines: list[_Line]) -> int:
+        """Predicted virtual nodes ``dot`` creates for these edges (a junction sits one rank
+        above its first reader)."""
+        ranks = dict(self.ranks)
+        for line in lines:
+            if line.src not in self.boxes and line.dst in self.boxes:   # junction -> reader
+                ranks[line.src] = min(ranks.get(line.src, ranks[line.dst]), ranks[line.dst] - 1)
+        total = 0
+        for line in lines:
+            if line.src in ranks and line.dst in ranks:
+                total += max(0, abs(ranks[line.dst] - ranks[line.src]) - 1)
+        return total
+
+    def _legend(self, shortcuts: bool) -> None:
         kinds = {b.op_kind for b in self.cg.boxes}
         rows = "".join(
             f'<tr><td bgcolor="{item.colour}" width="18" border="1"> </td>'
             f'<td align="left">{_h(item.label)}</td></tr>'
             for item in legend_items(kinds))
-        extra = ""
-        if any(self._arrow_role(a) for a in self.cg.arrows):
-            extra += (f'<tr><td><font color="{SHORTCUT_COLOUR}"><b>- - →</b></font></td>'
-                      f'<td align="left">residual shortcut</td></tr>')
-        if self.ideas and any(b.type in self.ideas for b in self.cg.boxes) or any(
-                c.type in self.ideas for c in self.cg.clusters.values()):
-            extra += (f'<tr><td><font color="{KEY_COLOUR}"><b>★</b></font></td>'
-                      f'<td align="left">key block (model card)</td></tr>')
+        if shortcuts:
+            rows += (f'<tr><td><font color="{SHORTCUT_COLOUR}"><b>- - -</b></font></td>'
+                     f'<td align="left">residual shortcut</td></tr>')
+        keyed = [b.type for b in self.cg.boxes] + [c.type for c in self.cg.clusters.values()]
+        if any(t in self.ideas for t in keyed):
+            rows += (f'<tr><td><font color="{KEY_COLOUR}"><b>★</b></font></td>'
+                     f'<td align="left">key block (model card)</td></tr>')
         self.lines += [
-            '  subgraph "cluster_legend" {',
+            f'  subgraph {_quote("cluster_" + LEGEND_ID)} {{',
             '    label=<<b>legend</b>>; style="rounded"; color="#999999"; fontsize=11;',
-            '    "legend" [shape=plaintext, style="", margin=0, fontsize=10, label=<'
+            f'    {_quote(LEGEND_ID)} [shape=plaintext, style="", margin=0, fontsize=10, label=<'
             '<table border="0" cellspacing="2" cellpadding="2">'
-            f'{rows}{extra}</table>>];',
+            f'{rows}</table>>];',
             "  }",
         ]
 
     def write(self) -> str:
-        graph, cg, options = self.graph, self.cg, self.options
-        long_arrows = _long_arrows(cg)
+        graph, options = self.graph, self.options
+        edges = self._lines()
+        virtual = self._virtual_nodes(edges)
+        labelled = any(e.label for e in edges)
+        if labelled and virtual * 2 <= LABEL_LIMIT:
+            label_key = "label"      # labels double the ranks, so only when cheap
+            virtual *= 2
+        else:
+            label_key = "xlabel"     # placed after layout: free for the layout
         attrs = {
             "rankdir": options.direction.value, "newrank": "true", "fontname": _quote(FONT),
             "fontsize": "12", "nodesep": "0.25", "ranksep": "0.32", "labelloc": "t",
             "label": _quote(f"{graph.model} · {human(graph.params)} params · "
                             f"{human(graph.macs)} MACs (multiply-accumulates)"),
-            **layout_attrs(len(cg.boxes), len(cg.arrows), long_arrows),
+            **layout_attrs(virtual),
         }
         self.lines = [
             f"digraph {_quote(graph.model)} {{",
@@ -402,49 +547,18 @@ class _Writer:
             f'  edge [fontname={_quote(FONT)}, fontsize=9, color="{EDGE_COLOUR}", '
             f'fontcolor="#333333", arrowsize=0.6];',
         ]
-        children: dict[str | None, list] = {}
-        position = {n.id: i for i, n in enumerate(graph.nodes)}
-        for box in cg.boxes:
-            children.setdefault(box.cluster, []).append((position[box.members[0]], box))
-        first: dict[str, int] = {}
-        for box in cg.boxes:
-            for path in cg.cluster_chain(box.cluster):
-                first[path] = min(first.get(path, position[box.members[0]]),
-                                  position[box.members[0]])
-        for path, cluster in cg.clusters.items():
-            if path in first:
-                children.setdefault(cluster.parent, []).append((first[path], path))
-        for items in children.values():
-            items.sort(key=lambda item: item[0])
-        self._emit_cluster(None, children, "  ")
-        labelled = _labelled_arrows(cg)
-        for i, arrow in enumerate(cg.arrows):
-            self.lines.append(self._edge_line(arrow, i in labelled))
+        self._emit_cluster(None, self._children(), "  ")
+        for edge in edges:
+            attrs = dict(edge.attrs)
+            if edge.label:
+                attrs[label_key] = _quote(edge.label)
+            body = ", ".join(f"{k}={v}" for k, v in attrs.items())
+            self.lines.append(f"  {_quote(edge.src)} -> {_quote(edge.dst)}"
+                              + (f" [{body}];" if body else ";"))
         if options.legend:
-            self._legend()
+            self._legend(any(e.attrs.get("style") == "dashed" for e in edges))
         self.lines.append("}")
         return "\n".join(self.lines) + "\n"
-
-
-def _long_arrows(cg: CollapsedGraph) -> int:
-    """Arrows that skip ahead more than a few boxes in execution order (dense skips)."""
-    order = {b.id: i for i, b in enumerate(cg.boxes)}
-    return sum(1 for a in cg.arrows if abs(order[a.dst] - order[a.src]) > 4)
-
-
-def _labelled_arrows(cg: CollapsedGraph) -> set[int]:
-    """Indices of arrows that get a shape label: every arrow, except that a tensor read by
-    many consumers (DenseNet's concatenations) is labelled once, on its first arrow."""
-    fan_out: dict[str, int] = {}
-    for arrow in cg.arrows:
-        fan_out[arrow.src] = fan_out.get(arrow.src, 0) + 1
-    seen: set[str] = set()
-    labelled: set[int] = set()
-    for i, arrow in enumerate(cg.arrows):
-        if fan_out[arrow.src] <= 4 or arrow.src not in seen:
-            labelled.add(i)
-        seen.add(arrow.src)
-    return labelled
 
 
 def to_dot(trace: Graph, options: GraphOptions | None = None) -> str:
@@ -460,6 +574,6 @@ def collapsed(trace: Graph, options: GraphOptions) -> CollapsedGraph:
 
 
 __all__ = [
-    "Direction", "GraphOptions", "KIND_COLOURS", "LegendItem", "collapsed", "human",
-    "layout_attrs", "legend_items", "op_summary", "shape_text", "to_dot",
+    "Direction", "GraphOptions", "KIND_COLOURS", "LegendItem", "box_ranks", "collapsed",
+    "human", "layout_attrs", "legend_items", "op_summary", "shape_text", "to_dot",
 ]

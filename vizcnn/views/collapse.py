@@ -145,7 +145,7 @@ def collapse(graph: Graph, depth: int | None = None, expand: Sequence[str] = (),
     Args:
         graph: a trace (or any :class:`vizcnn.Graph`).
         depth: module nesting shown open; modules at this depth become boxes. ``None`` opens
-            everything.
+            everything; 0 is the same as 1 (the model itself is never a single box).
         expand: module paths to open fully beyond ``depth`` (their ancestors open too).
         fold_repeats: fold runs of identical consecutive sibling blocks into one ×N box.
     """
