@@ -97,3 +97,24 @@ def test_list_names_every_model(capsys) -> None:
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert all(name in out for name in vizcnn.list_models())
+
+
+def test_graph_command_writes_every_format(tmp_path: Path) -> None:
+    for suffix, magic in ((".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF"),
+                          (".dot", b"digraph")):
+        out = tmp_path / f"g{suffix}"
+        assert main(["graph", "googlenet", "-o", str(out), "--depth", "1",
+                     "--expand", "inception3a"]) == 0
+        assert out.read_bytes().lstrip()[:len(magic)] == magic
+    assert "inception3a.branch4" in (tmp_path / "g.dot").read_text()
+
+
+def test_export_writes_every_view(tmp_path: Path, capsys) -> None:
+    assert main(["export", "resnet18", "--out", str(tmp_path), "--input", "1x3x64x64"]) == 0
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"graph.svg", "graph.png", "graph.pdf", "graph.dot", "layers.csv", "layers.json",
+            "layers.md", "table1.md", "table1.tex", "trace.json",
+            "chart_hierarchy.html"} <= names
+    assert "BasicBlock × 2" in (tmp_path / "table1.md").read_text()
+    again = vizcnn.Trace.from_json((tmp_path / "trace.json").read_text())
+    assert again.params == 11_689_512
