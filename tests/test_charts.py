@@ -10,10 +10,11 @@ import torch
 from torch import nn
 
 import vizcnn
+from vizcnn.units import human
 from vizcnn.render import charts
 from vizcnn.render.charts import (
     MACS, FLOPS, PARAMS, ACTIVATION_BYTES, Metric, compare_figure, cumulative_figure,
-    figure_html, hierarchy_figure, human, kind_figure, layer_bars, stage_figure, sweep_figure,
+    figure_html, hierarchy_figure, kind_figure, layer_bars, stage_figure, sweep_figure,
     write_html,
 )
 from vizcnn.views.breakdown import (
@@ -40,11 +41,11 @@ def _total(t: vizcnn.Trace, metric: Metric) -> int:
 # ---- aggregations ----------------------------------------------------------------------
 
 def test_human_units():
-    assert human(4_089_184_256) == "4.09 G"
-    assert human(25_557_032) == "25.6 M"
-    assert human(1500) == "1.5 K"
+    assert human(4_089_184_256) == "4.09G"
+    assert human(25_557_032) == "25.6M"
+    assert human(1500) == "1.5K"
     assert human(999) == "999"
-    assert human(9_633_792, "B") == "9.63 MB"
+    assert human(9_633_792, "B") == "9.63MB"
     assert human(0) == "0"
 
 
@@ -169,7 +170,7 @@ def test_hierarchy_figure(resnet50, style, kind):
     assert {"layer1", "layer4", "conv2"} <= set(data.labels)
     assert "MACs (multiply-accumulates)" in data.hovertemplate
     title = fig.layout.title.text
-    assert "MACs (multiply-accumulates)" in title and "4.09 G" in title
+    assert "MACs (multiply-accumulates)" in title and "4.09G" in title
     params = hierarchy_figure(resnet50, PARAMS, style).data[0]
     assert dict(zip(params.ids, params.values))[ROOT_ID] == resnet50.params
 

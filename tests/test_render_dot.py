@@ -12,6 +12,7 @@ import pytest
 from torch import nn
 
 import vizcnn
+from vizcnn.units import human
 import vizcnn.render.dot as dot_module
 from densenet_like import densenet121_like
 from vizcnn.graph import OpKind
@@ -20,7 +21,7 @@ from vizcnn.render import (
     to_dot,
 )
 from vizcnn.render.dot import (
-    KEY_COLOUR, LEGEND_ID, SHORTCUT_COLOUR, collapsed, human, shape_text,
+    KEY_COLOUR, LEGEND_ID, SHORTCUT_COLOUR, collapsed, shape_text,
 )
 
 SIZE = (1, 3, 224, 224)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from vizcnn.errors import VizcnnError
+from vizcnn.units import human
 
 
 class TableFormat(str, Enum):
@@ -91,22 +92,15 @@ def _trace(args: argparse.Namespace):
     return vizcnn.trace(model, size, training=True if args.train else None, **kwargs)
 
 
-def _human(value: float) -> str:
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(value) >= scale:
-            return f"{value / scale:.2f}{unit}"
-    return str(int(value))
-
-
 def _totals(t) -> str:
     lines = [
         f"model            {t.model}",
         f"input            {', '.join('×'.join(map(str, s)) for s in t.input_shapes)}"
         f"   ({'train' if t.training else 'eval'} mode, traced on {t.device})",
-        f"params           {t.params:,} ({_human(t.params)}), trainable {t.trainable_params:,}",
+        f"params           {t.params:,} ({human(t.params)}), trainable {t.trainable_params:,}",
         f"buffers          {t.buffers:,}",
-        f"MACs             {t.macs:,} ({_human(t.macs)})  multiply-accumulates of conv/linear/matmul",
-        f"FLOPs            {t.flops:,} ({_human(t.flops)})  2×MACs + elementwise work",
+        f"MACs             {t.macs:,} ({human(t.macs)})  multiply-accumulates of conv/linear/matmul",
+        f"FLOPs            {t.flops:,} ({human(t.flops)})  2×MACs + elementwise work",
     ]
     if t.uncounted:
         lines.append("uncounted ops    " + ", ".join(f"{k} ×{v}" for k, v in t.uncounted.items()))
@@ -118,7 +112,7 @@ def _totals(t) -> str:
 def _text_table(frame) -> str:
     frame = frame.drop(columns=["kind", "depth", "padding", "groups", "effective_stride"])
     for column in ("params", "macs", "flops"):
-        frame[column] = frame[column].map(lambda v: _human(v) if v else "")
+        frame[column] = frame[column].map(lambda v: human(v) if v else "")
     frame["activation_bytes"] = frame["activation_bytes"].map(lambda v: f"{v / 1e6:.2f} MB")
     frame = frame.rename(columns={"activation_bytes": "activations"})
     frame["receptive_field"] = frame["receptive_field"].map(
@@ -179,10 +173,10 @@ def _list(args: argparse.Namespace) -> str:
         side = card.input_size
         t = vizcnn.trace(name, (1, card.in_channels, side, side))
         published = next((p for p in card.published if p.macs), None)
-        source = (f"{_human(published.macs)} MACs ({published.source.split(' (')[0]})"
+        source = (f"{human(published.macs)} MACs ({published.source.split(' (')[0]})"
                   if published else "")
         lines.append(f"| `{name}` | {card.family} | {card.year} | {side} | {t.params:,} | "
-                     f"{_human(t.macs)} | {source} |")
+                     f"{human(t.macs)} | {source} |")
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from vizcnn.graph import Graph
+from vizcnn.units import human
 from vizcnn.views.breakdown import (
     Category,
     Metric,
@@ -60,15 +61,6 @@ _LAYOUT: dict[str, Any] = dict(
     margin=dict(l=70, r=30, t=80, b=60),
     hoverlabel=dict(align="left"),
 )
-
-
-def human(value: float, unit: str = "") -> str:
-    """3 significant digits with a K/M/G/T prefix: ``human(4_089_184_256) == "4.09 G"``."""
-    for scale, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g} {prefix}{unit}"
-    text = str(int(value)) if value == int(value) else f"{value:.3g}"
-    return f"{text} {unit}".rstrip()
 
 
 def _fmt(value: float, metric: Metric) -> str:

@@ -18,6 +18,7 @@ from typing import Iterable
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, Node, Shape
+from vizcnn.units import human
 from vizcnn.views.collapse import Arrow, Box, BoxKind, CollapsedGraph, collapse
 
 
@@ -127,14 +128,6 @@ def legend_items(kinds: Iterable[str] | None = None) -> list[LegendItem]:
 
 
 # --- text ------------------------------------------------------------------------------------
-def human(value: float) -> str:
-    """Three significant digits with a unit: 1.2M, 4.09G, 960."""
-    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g}{unit}"
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
-
-
 def shape_text(shape: Shape) -> str:
     """A tensor shape without its batch dimension: ``256×28×28``; ``1000`` for a vector."""
     dims = shape[1:] if len(shape) > 1 else shape

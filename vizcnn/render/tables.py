@@ -15,6 +15,7 @@ from typing import Any
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph
+from vizcnn.units import human
 from vizcnn.views.stages import stages
 from vizcnn.views.table import COLUMNS, layer_rows, layer_table
 
@@ -56,13 +57,6 @@ def to_markdown(trace: Graph, depth: int | None = None) -> str:
     return _markdown(COLUMNS, layer_rows(trace, depth), _NUMERIC)
 
 
-def _human(value: int) -> str:
-    for scale, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "K")):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g}{prefix}"
-    return str(value)
-
-
 def paper_table(trace: Graph) -> list[dict[str, Any]]:
     """One row per stage, the way CNN papers print their architecture table.
 
@@ -87,8 +81,8 @@ _PAPER_HEADER = ["stage", "output size", "channels", "blocks", "params", "MACs"]
 
 def _paper_cells(trace: Graph) -> tuple[list[list[str]], list[str]]:
     rows = [[r["stage"], r["output_size"], "" if r["channels"] is None else str(r["channels"]),
-             r["blocks"], _human(r["params"]), _human(r["macs"])] for r in paper_table(trace)]
-    total = ["total", "", "", "", _human(trace.params), _human(trace.macs)]
+             r["blocks"], human(r["params"]), human(r["macs"])] for r in paper_table(trace)]
+    total = ["total", "", "", "", human(trace.params), human(trace.macs)]
     return rows, total
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 import vizcnn
 from vizcnn.api import Trace
-from vizcnn.render.dot import human
+from vizcnn.units import human
 from vizcnn.ui.cache import user_models_allowed
 from vizcnn.ui.selection import Selection, Source
 from vizcnn.ui.strings import tr

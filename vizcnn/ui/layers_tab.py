@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from vizcnn.api import Trace
-from vizcnn.render.dot import human
+from vizcnn.units import human
 from vizcnn.render.tables import to_csv, to_json_rows, to_markdown
 from vizcnn.ui.downloads import download_row
 from vizcnn.ui.selection import Selection
