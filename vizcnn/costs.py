@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from vizcnn.ops import Shape
+from vizcnn.ops import Shape, registrar
 
 
 @dataclass(frozen=True)
@@ -34,15 +34,7 @@ CostFormula = Callable[[dict[str, Any], tuple[Shape, ...]], Cost]
 COSTS: dict[str, CostFormula] = {}
 
 
-def cost_formula(*ops: str) -> Callable[[CostFormula], CostFormula]:
-    def decorate(formula: CostFormula) -> CostFormula:
-        for op in ops:
-            if op in COSTS:
-                raise ValueError(f"two cost formulas for {op!r}")
-            COSTS[op] = formula
-        return formula
-
-    return decorate
+cost_formula = registrar(COSTS, "cost formula")
 
 
 def _numel(shape: Shape) -> int:

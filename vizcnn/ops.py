@@ -133,6 +133,22 @@ _register("identity", "input *rest", T.contiguous, T.clone, torch.clone, T.detac
           T.to, T.float, T.type_as, transparent=True)
 
 
+def registrar(table: dict[str, Any], what: str) -> Callable[..., Any]:
+    """A decorator factory filling ``table`` by op name; registering an op twice raises."""
+
+    def register(*ops: str) -> Callable[[Any], Any]:
+        def decorate(function: Any) -> Any:
+            for op in ops:
+                if op in table:
+                    raise ValueError(f"two {what}s for {op!r}")
+                table[op] = function
+            return function
+
+        return decorate
+
+    return register
+
+
 def bind(spec: OpSpec, args: tuple, kwargs: dict) -> dict[str, Any]:
     """Name the arguments of one call, following ``spec.argnames``, with every tensor
     replaced by its shape (also inside lists): shape rules and cost formulas need no more."""

@@ -14,7 +14,7 @@ import math
 from typing import Any, Callable
 
 from vizcnn.errors import ShapeError
-from vizcnn.ops import Shape
+from vizcnn.ops import Shape, registrar
 
 
 class NoRule(Exception):
@@ -25,15 +25,7 @@ ShapeRule = Callable[[dict[str, Any]], Any]
 SHAPE_RULES: dict[str, ShapeRule] = {}
 
 
-def shape_rule(*ops: str) -> Callable[[ShapeRule], ShapeRule]:
-    def decorate(rule: ShapeRule) -> ShapeRule:
-        for op in ops:
-            if op in SHAPE_RULES:
-                raise ValueError(f"two shape rules for {op!r}")
-            SHAPE_RULES[op] = rule
-        return rule
-
-    return decorate
+shape_rule = registrar(SHAPE_RULES, "shape rule")
 
 
 def fmt(shape: Shape) -> str:

@@ -17,7 +17,6 @@ from collections import OrderedDict
 from functools import partial
 from typing import Sequence
 
-import torch
 from torch import Tensor, nn
 
 from vizcnn.zoo.layers import ConvBNAct, init_weights
