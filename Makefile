@@ -29,8 +29,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
+# fonts-noto-cjk: Chinese labels in PNG/PDF diagrams need a CJK font on the machine.
 graphviz:
-	@command -v dot >/dev/null || ($(APT) update && $(APT) install -y graphviz)
+	@command -v dot >/dev/null && fc-list :lang=zh | grep -q . || \
+		($(APT) update && $(APT) install -y graphviz fonts-noto-cjk)
 
 browser:
-	@command -v chromium >/dev/null || ($(APT) update && $(APT) install -y chromium fonts-noto-cjk)
+	@command -v chromium >/dev/null || ($(APT) update && $(APT) install -y chromium)

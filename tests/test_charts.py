@@ -307,3 +307,124 @@ def test_metric_strings():
     assert Metric("macs") is MACS and charts.Metric is Metric
     assert MACS.title == "MACs (multiply-accumulates)"
     assert FLOPS.title.startswith("FLOPs") and "2 × MACs" in FLOPS.title
+
+
+# ---- Chinese ---------------------------------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _drawn_words(fig) -> list[str]:
+    """The words a figure draws from templates: titles, axis and legend titles, annotations,
+    trace names, hover and text templates, category names of the axes and treemap labels."""
+    layout, out = fig.layout, []
+    out.append(layout.title.text or "")
+    for key in layout:
+        if key.startswith(("xaxis", "yaxis")) and layout[key].title.text:
+            out.append(layout[key].title.text)
+    out.append(layout.legend.title.text or "")
+    out += [a.text for a in layout.annotations]
+    for data in fig.data:
+        out += [getattr(data, a, None) or "" for a in ("name", "hovertemplate", "texttemplate")]
+        for axis in ("x", "y"):
+            values = getattr(data, axis, None)
+            if values is not None and len(values) and isinstance(values[0], str):
+                out += list(values)
+        if data.type in ("treemap", "sunburst"):
+            out += [label for label in data.labels if "(" in label or "（" in label]
+    return out
+
+
+def _english_words(fig, names: set[str]) -> set[str]:
+    """English words left in a figure, less code names (modules, models) and MACs/FLOPs."""
+    words: set[str] = set()
+    for text in _drawn_words(fig):
+        text = re.sub(r"%\{[^}]*\}|<[^>]*>", " ", text)
+        words |= set(re.findall(r"[A-Za-z][A-Za-z_\d]{2,}", text))
+    return words - names - {"MACs", "FLOPs"}
+
+
+def _code_names(t: vizcnn.Trace) -> set[str]:
+    return {t.model} | {part for n in t.nodes for part in re.split(r"[./#]", n.id)}
+
+
+@pytest.mark.parametrize("metric", list(Metric))
+def test_chinese_charts_leave_no_english_words(resnet50, mnv3, metric):
+    for t in (resnet50, mnv3):
+        names = _code_names(t)
+        for fig in (hierarchy_figure(t, metric, lang="zh"),
+                    hierarchy_figure(t, metric, "sunburst", lang="zh"),
+                    layer_bars(t, metric, lang="zh"), layer_bars(t, metric, 8, lang="zh"),
+                    stage_figure(t, metric, lang="zh"), kind_figure(t, metric, lang="zh")):
+            assert _english_words(fig, names) == set(), fig.layout.title.text
+            assert CJK.search(fig.layout.title.text)
+    assert _english_words(cumulative_figure(resnet50, lang="zh"), _code_names(resnet50)) == set()
+
+
+def test_chinese_titles_axes_legends_and_categories(resnet50, mnv3):
+    fig = hierarchy_figure(resnet50, MACS, lang="zh")
+    assert fig.layout.title.text == "resnet50：各模块的MACs（乘加次数），合计 4.09G"
+    assert "MACs（乘加次数）：%{customdata[0]}" in fig.data[0].hovertemplate
+    assert "占模型 %{customdata[2]}" in fig.data[0].hovertemplate
+    # ids stay the code's; what is shown of "(model)" / "(own ops)" is translated
+    acts = hierarchy_figure(resnet50, ACTIVATION_BYTES, lang="zh").data[0]
+    assert ROOT_ID in acts.ids and "（模块自身的运算）" in acts.labels
+    assert OWN_OPS not in acts.labels
+    assert dict(zip(acts.ids, (c[3] for c in acts.customdata)))[ROOT_ID] == "（整个模型）"
+
+    bars = layer_bars(resnet50, MACS, lang="zh")
+    assert {d.name for d in bars.data} == {"普通卷积", "逐点卷积（1×1）", "全连接 / 矩阵乘"}
+    assert bars.layout.yaxis.title.text == "MACs（乘加次数）"
+    assert bars.layout.xaxis.title.text == "层（按执行顺序）"
+    assert bars.layout.legend.title.text == "操作类别"
+    assert sum(sum(d.y) for d in bars.data) == resnet50.macs      # same numbers
+    top = layer_bars(resnet50, FLOPS, top=5, lang="zh")
+    assert top.layout.title.text.endswith("最多的 5 层")
+    assert top.layout.xaxis.title.text.startswith("FLOPs（浮点运算次数")
+
+    cum = cumulative_figure(resnet50, lang="zh")
+    assert [d.name for d in cum.data] == ["MACs（乘加次数）", "参数量"]
+    assert {"起始层", "layer1", "分类头"} <= {a.text for a in cum.layout.annotations}
+    assert cum.layout.yaxis.title.text == "累计占模型总量的比例（%）"
+
+    stage = stage_figure(resnet50, MACS, lang="zh")
+    bars_ = [d for d in stage.data if d.type == "bar"]
+    assert bars_[0].x[1] == "layer1<br>56×56, 256 通道"
+    assert bars_[0].x[-1] == "分类头<br>1000 维"
+    assert stage.layout.xaxis.title.text == "阶段（输出尺寸）"
+
+    kinds = kind_figure(mnv3, MACS, lang="zh")
+    assert {"SE（通道注意力）", "深度卷积（逐通道）", "逐点卷积（1×1）"} <= set(kinds.data[0].y)
+    assert "层<extra>" in kinds.data[0].hovertemplate
+
+
+def test_chinese_compare_and_sweep():
+    points = compare(["alexnet", "resnet18"], 32)
+    fig = compare_figure(points, lang="zh")
+    assert fig.layout.title.text == "输入 1×3×32×32 时的模型对比"
+    assert fig.layout.xaxis.title.text == "参数量（对数坐标）"
+    assert fig.layout.yaxis.title.text == "MACs（乘加次数，对数坐标）"
+    titles = {a.text for a in fig.layout.annotations}
+    assert {"参数量与 MACs（乘加次数）", "MACs（乘加次数）", "参数量"} <= titles
+    assert any(a.text.startswith("不接受该输入 —<br>alexnet：") for a in fig.layout.annotations)
+    assert "FLOPs（浮点运算次数）：%{customdata[3]}" in fig.data[0].hovertemplate
+
+    sweep_fig = sweep_figure(sweep("alexnet", [16, 64]), lang="zh")
+    assert sweep_fig.layout.title.text == "计算开销随输入尺寸的变化（1×3×边长×边长）"
+    assert sweep_fig.layout.xaxis3.title.text == "输入边长（像素，正方形输入）"
+    assert [sweep_fig.layout[f"yaxis{i}"].title.text for i in ("", 2, 3)] == [
+        "MACs", "参数量", "字节"]
+    names = {d.name for d in sweep_fig.data}
+    assert {"同时存活的激活峰值（推理）", "全部层输出（训练时保留）", "不接受的尺寸"} <= names
+    assert sweep_fig.data[0].hovertemplate.startswith("输入 %{x}×%{x}<br>MACs（乘加次数）：")
+
+
+def test_language_values():
+    t = vizcnn.trace(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()), (1, 3, 8, 8))
+    def title(lang: object) -> str:
+        return kind_figure(t, lang=lang).layout.title.text
+
+    assert title("中文") == title("zh") != title("en") == title(charts.Lang.EN)
+    assert kind_figure(t).layout.title.text == title("en")
+    with pytest.raises(vizcnn.VizcnnError, match="language"):
+        kind_figure(t, lang="fr")

@@ -195,3 +195,15 @@ def test_bad_options_raise_vizcnn_error(resnet50):
         collapse(resnet50, depth=1, expand=["layer9"])
     # expanding a leaf module is harmless: it is already a single box
     assert collapse(resnet50, depth=1, expand=["conv1"]).box("conv1").kind is BoxKind.NODE
+
+
+def test_the_chinese_drawing_collapses_the_same_way(googlenet):
+    """The language is a word choice of the drawing: boxes, names and arrows do not change."""
+    from vizcnn.render.dot import GraphOptions, collapsed
+
+    for depth, expand in ((1, ("inception3a",)), (2, ()), (None, ())):
+        en = collapsed(googlenet, GraphOptions(depth=depth, expand=expand))
+        zh = collapsed(googlenet, GraphOptions(depth=depth, expand=expand, lang="zh"))
+        assert [(b.id, b.name, b.type, b.macs) for b in en.boxes] == [
+            (b.id, b.name, b.type, b.macs) for b in zh.boxes]
+        assert _arrows(en) == _arrows(zh) and list(en.clusters) == list(zh.clusters)

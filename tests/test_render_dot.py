@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from vizcnn.render import (
     KIND_COLOURS, Direction, GraphOptions, OutputFormat, legend_items, render, render_to_file,
     to_dot,
 )
+from vizcnn.render.labels import Lang
 from vizcnn.render.dot import (
     KEY_COLOUR, LEGEND_ID, SHORTCUT_COLOUR, collapsed, shape_text,
 )
@@ -336,3 +338,86 @@ def test_a_slow_layout_is_stopped(densenet, monkeypatch):
     with pytest.raises(vizcnn.VizcnnError, match="longer than 1 s"):
         render(text, "svg", timeout=1.0)
     assert time.monotonic() - start < 15   # killed, not waited for
+
+
+# --- Chinese ---------------------------------------------------------------------------------
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _drawn_words(text: str) -> set[str]:
+    """English words in the labels and tooltips of DOT text (HTML tags removed)."""
+    words: set[str] = set()
+    for m in re.finditer(r'(?:label|xlabel|tooltip)=(<.*?>|"(?:[^"\\]|\\.)*")[,;\]]', text):
+        words |= set(re.findall(r"[A-Za-z][A-Za-z_\d]{2,}", re.sub(r"<[^>]*>", " ", m.group(1))))
+    return words
+
+
+def test_chinese_graph_words(traces):
+    trace = traces["resnet50"]
+    options = GraphOptions(depth=1, expand=("layer1.0", "layer1.1"), lang="zh")
+    text = to_dot(trace, options)
+    dot = parse(text)
+    title = f"resnet50 · 参数量 {human(trace.params)} · MACs（乘加次数）{human(trace.macs)}"
+    assert f'label="{title}"' in text.splitlines()[1]
+    layer2 = dot.nodes["layer2"]
+    assert "输出 512×28×28" in layer2 and "参数量 " in layer2 and " · MACs " in layer2
+    assert "★ 残差 · 瓶颈结构" in dot.cluster_attrs["layer1.0"]
+    assert "输入：" in layer2 and "FLOPs（浮点运算次数）：" in layer2          # the tooltip
+    assert "恒等映射" in dot.edge("layer1.0.relu#2", "layer1.1/add")
+    legend = dot.nodes[LEGEND_ID]
+    for word in ("普通卷积", "归一化", "池化", "残差捷径", "关键模块（模型卡片）"):
+        assert word in legend
+    assert "图例" in text
+    assert "Noto Sans CJK SC" in text and "Noto Sans CJK SC" not in to_dot(trace)
+    # nothing English left but names from the code (modules, classes, ops) and MACs/FLOPs
+    code = {trace.model} | {m.type for m in trace.modules.values()}
+    code |= {p for n in trace.nodes for p in re.split(r"[./#]", n.id)}
+    assert _drawn_words(text) - code - {"MACs", "FLOPs"} == set()
+
+
+def test_chinese_op_words(traces):
+    mnv2 = parse(to_dot(traces["mobilenet_v2"], GraphOptions(depth=None, lang="zh")))
+    assert "深度卷积 3×3 步长2" in mnv2.nodes["features.2.conv.1.0"]
+    assert "卷积 1×1" in mnv2.nodes["features.2.conv.0.0"]
+    assert "全连接 1280→1000" in mnv2.nodes["classifier.1"]
+    assert "批归一化" in mnv2.nodes["features.2.conv.0.1"]
+    shuffle = parse(to_dot(traces["shufflenet_v2_x1_0"],
+                           GraphOptions(depth=2, expand=("stage2.1",), lang="zh")))
+    assert "通道混洗" in shuffle.nodes["stage2.1.shuffle"]
+    v1 = to_dot(vizcnn.trace("shufflenet_v1", SIZE), GraphOptions(depth=None, lang="zh"))
+    assert set(re.findall(r"分组卷积 \d[^<]*", v1)) == {"分组卷积 1×1 3组"}   # g=3 pointwise
+    assert "★ 分组卷积 · 深度可分离卷积 · 残差" in v1
+    folded = parse(to_dot(traces["resnet50"], GraphOptions(depth=2, lang="zh")))
+    assert "5 ×（参数量 " in folded.nodes["layer3.1..layer3.5"]
+    pooled = parse(to_dot(traces["resnet50"], GraphOptions(depth=1, lang="zh")))
+    assert "最大池化 3×3 步长2" in pooled.nodes["maxpool"]
+    assert "自适应平均池化→1×1" in pooled.nodes["avgpool"]
+
+
+def test_the_language_changes_words_only(traces):
+    for name in ("googlenet", "se_resnet50"):
+        en = parse(to_dot(traces[name], GraphOptions(depth=2)))
+        zh = parse(to_dot(traces[name], GraphOptions(depth=2, lang="zh")))
+        assert list(en.nodes) == list(zh.nodes) and en.parent == zh.parent
+        assert [(s, d) for s, d, _ in en.edges] == [(s, d) for s, d, _ in zh.edges]
+        assert not CJK.search(to_dot(traces[name], GraphOptions(depth=2)))
+
+
+def test_language_option_is_part_of_the_options_value():
+    zh = GraphOptions(lang="zh")
+    assert zh.lang is Lang.ZH and GraphOptions().lang is Lang.EN
+    assert zh == GraphOptions(lang=Lang.ZH) and hash(zh) == hash(GraphOptions(lang="中文"))
+    assert zh != GraphOptions() and len({zh, GraphOptions()}) == 2
+    with pytest.raises(vizcnn.VizcnnError, match="language"):
+        GraphOptions(lang="fr")
+
+
+def test_chinese_renders_with_a_cjk_font(traces):
+    """PNG and PDF glyphs come from fontconfig: without a CJK font they are empty boxes."""
+    found = subprocess.run(["fc-match", "-f", "%{family}", "Noto Sans CJK SC"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "Noto Sans CJK SC" in found, "install Debian's fonts-noto-cjk"
+    text = to_dot(traces["resnet50"], GraphOptions(depth=1, legend=True, lang="zh"))
+    svg = render(text, OutputFormat.SVG).decode("utf-8")
+    assert "参数量" in svg and "图例" in svg and "Noto Sans CJK SC" in svg
+    assert render(text, "png", dpi=50).startswith(b"\x89PNG")

@@ -4,6 +4,8 @@ Each function takes a trace (or sweep/compare points) and returns a
 ``plotly.graph_objects.Figure``; nothing is shown or written unless asked
 (:func:`write_html`). Axis titles and hover text always name the quantity —
 "MACs (multiply-accumulates)" is never shown as "FLOPs" — and numbers use K/M/G units.
+Every function takes ``lang="en"`` or ``"zh"`` for the words drawn in the figure (see
+:mod:`vizcnn.render.labels`); module paths, class names and numbers stay as they are.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from vizcnn.graph import Graph
+from vizcnn.render.labels import Lang, as_lang, label
 from vizcnn.units import human
 from vizcnn.views.breakdown import (
     Category,
+    OWN_OPS,
+    ROOT_ID,
     Metric,
     by_category,
     categories,
@@ -27,7 +32,7 @@ from vizcnn.views.breakdown import (
     layer_costs,
     merge_single_children,
 )
-from vizcnn.views.stages import Stage, stages
+from vizcnn.views.stages import HEAD, STEM, Stage, stages
 from vizcnn.views.sweep import ComparePoint, SweepPoint
 
 MACS, FLOPS, PARAMS, ACTIVATION_BYTES = (
@@ -67,9 +72,21 @@ def _fmt(value: float, metric: Metric) -> str:
     return human(value, "B") if metric.is_bytes else human(value)
 
 
-def _axis(metric: Metric, **extra: Any) -> dict[str, Any]:
+def _axis(metric: Metric, lang: Lang, **extra: Any) -> dict[str, Any]:
     """A value axis: the metric's full title and SI ticks (G = 10⁹, M = 10⁶)."""
-    return dict(title=dict(text=metric.title), tickformat="~s", **extra)
+    return dict(title=dict(text=metric.label(lang)), tickformat="~s", **extra)
+
+
+def _value(name: str, value: str, lang: Lang) -> str:
+    """``name: value`` (``name：value`` in Chinese)."""
+    return label("chart.value", lang, name=name, value=value)
+
+
+def _shown_id(row_id: str, lang: Lang) -> str:
+    """A hierarchy id as shown: the "(model)" root and "(own ops)" groups in ``lang``."""
+    if row_id == ROOT_ID:
+        return label("chart.model_root", lang)
+    return row_id.replace(OWN_OPS, label("chart.own_ops", lang))
 
 
 def _pct(value: float, total: float) -> str:
@@ -91,22 +108,27 @@ def hierarchy_figure(
     style: HierarchyStyle | str = HierarchyStyle.TREEMAP,
     max_depth: int | None = None,
     levels: int = 3,
+    lang: Lang | str = Lang.EN,
 ) -> go.Figure:
     """Treemap or sunburst of ``metric`` over the module hierarchy.
 
     ``levels`` module levels are shown at once (click a box to zoom in); ``max_depth`` cuts
     the data itself, summing everything deeper into the module at that depth.
     """
-    metric, style = Metric(metric), HierarchyStyle(style)
+    metric, style, lang = Metric(metric), HierarchyStyle(style), as_lang(lang)
     rows = merge_single_children(hierarchy_rows(trace, metric, max_depth))
     total = rows[0].value
-    custom = [[_fmt(r.value, metric), r.type, _pct(r.value, total)] for r in rows]
+    custom = [[_fmt(r.value, metric), r.type, _pct(r.value, total), _shown_id(r.id, lang)]
+              for r in rows]
+    own_ops = label("chart.own_ops", lang)
     common = dict(
-        ids=[r.id for r in rows], labels=[r.label for r in rows],
+        ids=[r.id for r in rows], labels=[r.label.replace(OWN_OPS, own_ops) for r in rows],
         parents=[r.parent for r in rows], values=[r.value for r in rows],
         branchvalues="total", maxdepth=levels + 1, customdata=custom,
-        hovertemplate=(f"<b>%{{id}}</b> (%{{customdata[1]}})<br>{metric.title}: "
-                       "%{customdata[0]}<br>%{customdata[2]} of the model<extra></extra>"),
+        hovertemplate=("<b>%{customdata[3]}</b> (%{customdata[1]})<br>"
+                       + _value(metric.label(lang), "%{customdata[0]}", lang) + "<br>"
+                       + label("chart.share", lang, pct="%{customdata[2]}")
+                       + "<extra></extra>"),
     )
     if style is HierarchyStyle.TREEMAP:
         chart: go.BaseTraceType = go.Treemap(
@@ -116,18 +138,20 @@ def hierarchy_figure(
         chart = go.Sunburst(texttemplate="%{label}<br>%{customdata[2]}",
                             insidetextorientation="radial", **common)
     fig = go.Figure(chart)
-    return _layout(fig, f"{trace.model}: {metric.title} by module — total {_fmt(total, metric)}",
-                   margin=dict(l=10, r=10, t=60, b=10), height=650)
+    title = label("chart.hierarchy_title", lang, model=trace.model, metric=metric.label(lang),
+                  total=_fmt(total, metric))
+    return _layout(fig, title, margin=dict(l=10, r=10, t=60, b=10), height=650)
 
 
-def layer_bars(trace: Graph, metric: Metric = Metric.MACS, top: int | None = None
-               ) -> go.Figure:
+def layer_bars(trace: Graph, metric: Metric = Metric.MACS, top: int | None = None,
+               lang: Lang | str = Lang.EN) -> go.Figure:
     """``metric`` per layer, coloured by op category.
 
     ``top=None``: every layer with a non-zero value, in execution order. ``top=N``: the N
     largest, biggest first, as horizontal bars with their names.
     """
-    metric = Metric(metric)
+    metric, lang = Metric(metric), as_lang(lang)
+    title_of = metric.label(lang)
     rows = [r for r in layer_costs(trace) if r[metric.value] > 0]
     total = _total(trace, metric)
     if top is not None:
@@ -142,11 +166,13 @@ def layer_bars(trace: Graph, metric: Metric = Metric.MACS, top: int | None = Non
         custom = [[r["id"], r["type"], r["output_shape"], _fmt(r[metric.value], metric),
                    _pct(r[metric.value], total)] for r in mine]
         values = [r[metric.value] for r in mine]
-        bar = dict(name=category.value, marker_color=CATEGORY_COLORS[category],
+        bar = dict(name=category.label(lang), marker_color=CATEGORY_COLORS[category],
                    customdata=custom,
-                   hovertemplate=("<b>%{customdata[0]}</b> (%{customdata[1]})<br>output "
-                                  f"%{{customdata[2]}}<br>{metric.title}: %{{customdata[3]}}"
-                                  " (%{customdata[4]} of the model)<extra></extra>"))
+                   hovertemplate=("<b>%{customdata[0]}</b> (%{customdata[1]})<br>"
+                                  + label("chart.output", lang, shape="%{customdata[2]}")
+                                  + "<br>" + _value(title_of, "%{customdata[3]}", lang)
+                                  + label("chart.share_paren", lang, pct="%{customdata[4]}")
+                                  + "<extra></extra>"))
         if top is None:
             fig.add_bar(x=[r["index"] for r in mine], y=values, **bar)
         else:
@@ -154,80 +180,103 @@ def layer_bars(trace: Graph, metric: Metric = Metric.MACS, top: int | None = Non
                         text=[_fmt(v, metric) for v in values], textposition="outside",
                         cliponaxis=False, **bar)
     if top is None:
-        _shade_stages(fig, trace)
-        fig.update_layout(xaxis=dict(title=dict(text="layer (execution order)")),
-                          yaxis=_axis(metric, range=[0, max((r[metric.value] for r in rows),
-                                                            default=0) * 1.2 or 1]),
+        _shade_stages(fig, trace, lang)
+        fig.update_layout(xaxis=dict(title=dict(text=label("chart.layer_order", lang))),
+                          yaxis=_axis(metric, lang,
+                                      range=[0, max((r[metric.value] for r in rows),
+                                                    default=0) * 1.2 or 1]),
                           bargap=0.1, height=480)
-        title = f"{trace.model}: {metric.title} per layer"
+        title = label("chart.per_layer_title", lang, model=trace.model, metric=title_of)
     else:
         order = [r["id"] for r in rows]
         fig.update_layout(
             yaxis=dict(categoryorder="array", categoryarray=order[::-1], automargin=True,
-                       title=dict(text="layer")),
-            xaxis=_axis(metric, range=[0, max((r[metric.value] for r in rows), default=0)
-                                       * 1.15 or 1]),
+                       title=dict(text=label("chart.layer", lang))),
+            xaxis=_axis(metric, lang, range=[0, max((r[metric.value] for r in rows), default=0)
+                                             * 1.15 or 1]),
             height=max(380, 24 * len(rows) + 160))
-        title = f"{trace.model}: the {len(rows)} layers with most {metric.title}"
-    return _layout(fig, title, legend=dict(title=dict(text="op category")))
+        title = label("chart.top_title", lang, model=trace.model, n=len(rows), metric=title_of)
+    return _layout(fig, title,
+                   legend=dict(title=dict(text=label("chart.op_category", lang))))
 
 
-def _shade_stages(fig: go.Figure, trace: Graph) -> None:
+def _stage_name(stage: Stage, lang: Lang) -> str:
+    """A stage's name: module names as they are, "stem" and "head" in ``lang``."""
+    if stage.name == STEM:
+        return label("chart.stage_stem", lang)
+    if stage.name == HEAD:
+        return label("chart.stage_head", lang)
+    return stage.name
+
+
+def _shade_stages(fig: go.Figure, trace: Graph, lang: Lang) -> None:
     """Shade every other stage behind a chart whose x axis is the execution index."""
     index = {p.id: p.index for p in cumulative(trace)}
     for i, stage in enumerate(stages(trace)):
         xs = [index[n] for n in stage.node_ids]
         fig.add_vrect(x0=min(xs) - 0.5, x1=max(xs) + 0.5, line_width=0, layer="below",
                       fillcolor="#e8eef7" if i % 2 == 0 else "#ffffff", opacity=1.0,
-                      annotation=dict(text=stage.name, textangle=-90, font_size=11,
+                      annotation=dict(text=_stage_name(stage, lang), textangle=-90,
+                                      font_size=11,
                                       font_color="#555"),
                       annotation_position="top left")
 
 
-def cumulative_figure(trace: Graph) -> go.Figure:
+def cumulative_figure(trace: Graph, lang: Lang | str = Lang.EN) -> go.Figure:
     """Share of the total MACs and parameters reached along execution order.
 
     Early high-resolution layers take compute, late wide layers and the classifier take
     parameters; the two curves make that visible. Stages are shaded.
     """
+    lang = as_lang(lang)
     points = cumulative(trace)
     fig = go.Figure()
     if not points:
-        return _layout(fig, f"{trace.model}: no counted layers")
+        return _layout(fig, label("chart.no_layers", lang, model=trace.model))
     total_macs, total_params = points[-1].cum_macs, points[-1].cum_params
     x = [p.index for p in points]
     for name, cum, total, color, dash in (
-        (MACS.title, [p.cum_macs for p in points], total_macs, "#1f5fa8", "solid"),
-        (PARAMS.title, [p.cum_params for p in points], total_params, "#ff7f0e", "dash"),
+        (MACS.label(lang), [p.cum_macs for p in points], total_macs, "#1f5fa8", "solid"),
+        (PARAMS.label(lang), [p.cum_params for p in points], total_params, "#ff7f0e",
+         "dash"),
     ):
         fig.add_scatter(
             x=x, y=[100 * c / total if total else 0 for c in cum], name=name, mode="lines",
             line=dict(color=color, width=2.5, dash=dash, shape="hv"),
             customdata=[[p.id, human(c)] for p, c in zip(points, cum)],
-            hovertemplate=(f"<b>%{{customdata[0]}}</b><br>cumulative {name}: "
-                           "%{customdata[1]} (%{y:.1f}%)<extra></extra>"))
-    _shade_stages(fig, trace)
+            hovertemplate=("<b>%{customdata[0]}</b><br>"
+                           + label("chart.cumulative_hover", lang, name=name,
+                                   value="%{customdata[1]}", share="%{y:.1f}%")
+                           + "<extra></extra>"))
+    _shade_stages(fig, trace, lang)
     fig.update_layout(
-        xaxis=dict(title=dict(text="layer (execution order)"), showgrid=False),
-        yaxis=dict(title=dict(text="cumulative share of the model total (%)"),
+        xaxis=dict(title=dict(text=label("chart.layer_order", lang)), showgrid=False),
+        yaxis=dict(title=dict(text=label("chart.cumulative_axis", lang)),
                    range=[0, 105], ticksuffix="%"),
         legend=dict(orientation="h", y=-0.18), height=480)
-    return _layout(fig, f"{trace.model}: MACs (multiply-accumulates) total {human(total_macs)}"
-                        f" and parameters total {human(total_params)}, along depth")
+    return _layout(fig, label("chart.cumulative_title", lang, model=trace.model,
+                              macs=human(total_macs), params=human(total_params)))
 
 
-def _stage_label(stage: Stage) -> str:
-    size = stage.size_label + (f", {stage.channels} ch" if stage.resolution else "")
-    return size if stage.name == stage.size_label else f"{stage.name}<br>{size}"
+def _stage_label(stage: Stage, lang: Lang) -> str:
+    if stage.resolution is None and stage.channels is not None:
+        size = label("chart.features", lang, n=stage.channels)   # the head's "1000-d"
+    else:
+        size = stage.size_label
+    if stage.resolution:
+        size += ", " + label("chart.channels", lang, n=stage.channels)
+    name = _stage_name(stage, lang)
+    return size if stage.name == stage.size_label else f"{name}<br>{size}"
 
 
-def stage_figure(trace: Graph, metric: Metric = Metric.MACS) -> go.Figure:
+def stage_figure(trace: Graph, metric: Metric = Metric.MACS, lang: Lang | str = Lang.EN
+                 ) -> go.Figure:
     """``metric`` per stage (stem, 56×56, ..., head), stacked by op category."""
-    metric = Metric(metric)
+    metric, lang = Metric(metric), as_lang(lang)
     stage_list = stages(trace)
     cats = categories(trace)
     nodes = {n.id: n for n in trace.nodes}
-    labels = [_stage_label(s) for s in stage_list]
+    labels = [_stage_label(s, lang) for s in stage_list]
     total = _total(trace, metric)
     fig = go.Figure()
     for category in Category:
@@ -235,46 +284,51 @@ def stage_figure(trace: Graph, metric: Metric = Metric.MACS) -> go.Figure:
                   for s in stage_list]
         if not any(values):
             continue
+        name = category.label(lang)
         fig.add_bar(
-            x=labels, y=values, name=category.value, marker_color=CATEGORY_COLORS[category],
+            x=labels, y=values, name=name, marker_color=CATEGORY_COLORS[category],
             customdata=[[_fmt(v, metric), _pct(v, total)] for v in values],
-            hovertemplate=(f"%{{x}}<br>{category.value}: %{{customdata[0]}} "
-                           "(%{customdata[1]} of the model)<extra></extra>"))
+            hovertemplate=("%{x}<br>" + _value(name, "%{customdata[0]}", lang)
+                           + label("chart.share_paren", lang, pct="%{customdata[1]}")
+                           + "<extra></extra>"))
     stage_totals = [sum(metric.of(nodes[i]) for i in s.node_ids) for s in stage_list]
     fig.add_scatter(
         x=labels, y=stage_totals, mode="text", showlegend=False, hoverinfo="skip",
         text=[f"{_fmt(v, metric)}<br>{_pct(v, total)}" for v in stage_totals],
         textposition="top center")
     top = max(stage_totals, default=0)
-    fig.update_layout(barmode="stack", yaxis=_axis(metric, range=[0, top * 1.22 or 1]),
-                      xaxis=dict(title=dict(text="stage (output size)")), height=500,
-                      legend=dict(title=dict(text="op category")))
-    return _layout(fig, f"{trace.model}: {metric.title} per stage — total {_fmt(total, metric)}")
+    fig.update_layout(barmode="stack", yaxis=_axis(metric, lang, range=[0, top * 1.22 or 1]),
+                      xaxis=dict(title=dict(text=label("chart.stage_axis", lang))), height=500,
+                      legend=dict(title=dict(text=label("chart.op_category", lang))))
+    return _layout(fig, label("chart.stage_title", lang, model=trace.model,
+                              metric=metric.label(lang), total=_fmt(total, metric)))
 
 
-def kind_figure(trace: Graph, metric: Metric = Metric.MACS) -> go.Figure:
+def kind_figure(trace: Graph, metric: Metric = Metric.MACS, lang: Lang | str = Lang.EN
+                ) -> go.Figure:
     """``metric`` per op category (dense / depthwise / pointwise conv, SE, linear, ...)."""
-    metric = Metric(metric)
+    metric, lang = Metric(metric), as_lang(lang)
     rows = sorted((c for c in by_category(trace) if c.value(metric) > 0),
                   key=lambda c: -c.value(metric))
     total = sum(c.value(metric) for c in rows)
     values = [c.value(metric) for c in rows]
+    names = [c.category.label(lang) for c in rows]
     fig = go.Figure(go.Bar(
-        y=[c.category.value for c in rows], x=values, orientation="h",
+        y=names, x=values, orientation="h",
         marker_color=[CATEGORY_COLORS[c.category] for c in rows],
         text=[f"{_fmt(v, metric)} ({_pct(v, total)})" for v in values],
         textposition="outside", cliponaxis=False,
         customdata=[[_fmt(c.value(metric), metric), c.layers] for c in rows],
-        hovertemplate=(f"<b>%{{y}}</b><br>{metric.title}: %{{customdata[0]}}<br>"
-                       "%{customdata[1]} layers<extra></extra>")))
+        hovertemplate=("<b>%{y}</b><br>" + _value(metric.label(lang), "%{customdata[0]}", lang)
+                       + "<br>" + label("chart.layers_count", lang, n="%{customdata[1]}")
+                       + "<extra></extra>")))
     top = max(values, default=0)
     fig.update_layout(
-        xaxis=_axis(metric, range=[0, top * 1.3 or 1]),
-        yaxis=dict(categoryorder="array", categoryarray=[c.category.value for c in rows][::-1],
-                   automargin=True),
+        xaxis=_axis(metric, lang, range=[0, top * 1.3 or 1]),
+        yaxis=dict(categoryorder="array", categoryarray=names[::-1], automargin=True),
         height=max(320, 42 * len(rows) + 160), showlegend=False)
-    return _layout(fig, f"{trace.model}: {metric.title} by op category — total "
-                        f"{_fmt(total, metric)}")
+    return _layout(fig, label("chart.kind_title", lang, model=trace.model,
+                              metric=metric.label(lang), total=_fmt(total, metric)))
 
 
 def _short_error(error: str | None, limit: int = 170) -> str:
@@ -282,100 +336,110 @@ def _short_error(error: str | None, limit: int = 170) -> str:
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
-def _rejected_note(items: Sequence[tuple[str, str | None]]) -> str:
-    bad = [f"{name}: {_short_error(error)}" for name, error in items if error]
-    return "<br>".join(["rejected —"] + bad) if bad else ""
+def _rejected_note(items: Sequence[tuple[str, str | None]], lang: Lang) -> str:
+    bad = [_value(name, _short_error(error), lang) for name, error in items if error]
+    return "<br>".join([label("chart.rejected", lang)] + bad) if bad else ""
 
 
-def compare_figure(points: Sequence[ComparePoint]) -> go.Figure:
+def compare_figure(points: Sequence[ComparePoint], lang: Lang | str = Lang.EN) -> go.Figure:
     """Several models at one input size: params vs MACs scatter (log–log, labelled), and bars
     of MACs and of parameters per model."""
+    lang = as_lang(lang)
     ok = [p for p in points if p.ok]
     fig = make_subplots(
         rows=2, cols=2, specs=[[{"colspan": 2}, None], [{}, {}]], row_heights=[0.6, 0.4],
         vertical_spacing=0.14, horizontal_spacing=0.1,
-        subplot_titles=("parameters vs MACs (multiply-accumulates)", MACS.title,
-                        PARAMS.title))
+        subplot_titles=(label("chart.params_vs_macs", lang), MACS.label(lang),
+                        PARAMS.label(lang)))
     names = [p.name for p in ok]
     fig.add_scatter(
         x=[p.params for p in ok], y=[p.macs for p in ok], mode="markers+text", text=names,
         textposition="top center", marker=dict(size=12, color="#1f5fa8"), showlegend=False,
         customdata=[[p.family, human(p.params), human(p.macs), human(p.flops),
                      human(p.peak_activation_bytes, "B")] for p in ok],
-        hovertemplate=("<b>%{text}</b> %{customdata[0]}<br>parameters: %{customdata[1]}<br>"
-                       "MACs (multiply-accumulates): %{customdata[2]}<br>FLOPs: "
-                       "%{customdata[3]}<br>peak activations: %{customdata[4]}<extra></extra>"),
+        hovertemplate=("<b>%{text}</b> %{customdata[0]}<br>" + "<br>".join(
+            _value(name, f"%{{customdata[{i}]}}", lang) for i, name in enumerate(
+                (PARAMS.label(lang), MACS.label(lang), label("chart.flops_short", lang),
+                 label("chart.peak_activations", lang)), start=1)) + "<extra></extra>"),
         row=1, col=1)
     for col, metric, color in ((1, MACS, "#1f5fa8"), (2, PARAMS, "#ff7f0e")):
         values = [metric.of(p) for p in ok]  # type: ignore[arg-type]
         fig.add_bar(x=names, y=values, marker_color=color, showlegend=False,
                     text=[human(v) for v in values], textposition="outside", cliponaxis=False,
-                    hovertemplate=f"<b>%{{x}}</b><br>{metric.title}: %{{text}}<extra></extra>",
+                    hovertemplate=("<b>%{x}</b><br>" + _value(metric.label(lang), "%{text}", lang)
+                                   + "<extra></extra>"),
                     row=2, col=col)
-        fig.update_yaxes(title_text=metric.title, tickformat="~s", row=2, col=col,
+        fig.update_yaxes(title_text=metric.label(lang), tickformat="~s", row=2, col=col,
                          range=[0, max(values, default=0) * 1.25 or 1])
     log = dict(type="log", tickformat="~s", dtick=1, minor=dict(showgrid=True))
-    fig.update_xaxes(title_text="parameters (log scale)", row=1, col=1, **log)
-    fig.update_yaxes(title_text="MACs (multiply-accumulates, log scale)", row=1, col=1, **log)
+    fig.update_xaxes(title_text=label("chart.params_log", lang), row=1, col=1, **log)
+    fig.update_yaxes(title_text=label("chart.macs_log", lang), row=1, col=1, **log)
     fig.update_xaxes(tickangle=-30, row=2)
-    note = _rejected_note([(p.name, p.error) for p in points])
+    note = _rejected_note([(p.name, p.error) for p in points], lang)
     if note:
         fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=-0.22,
                            showarrow=False, align="left", font=dict(color="#a00", size=11))
     shape = ok[0].input_shape if ok else (points[0].input_shape if points else ())
     size = "×".join(str(s) for s in shape)
-    return _layout(fig, f"Models compared at input {size}", height=760,
+    return _layout(fig, label("chart.compare_title", lang, size=size), height=760,
                    margin=dict(l=80, r=30, t=90, b=140 if note else 90))
 
 
-def sweep_figure(points: Sequence[SweepPoint]) -> go.Figure:
+def sweep_figure(points: Sequence[SweepPoint], lang: Lang | str = Lang.EN) -> go.Figure:
     """MACs, parameters and activation memory against the input side (rejected sizes noted).
 
     Conv compute and activations grow with the area (side²); parameters stay flat.
     """
+    lang = as_lang(lang)
     ok = [p for p in points if p.ok]
+    macs, params = MACS.label(lang), PARAMS.label(lang)
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07,
-                        subplot_titles=(MACS.title, PARAMS.title,
-                                        "activation memory (bytes)"))
+                        subplot_titles=(macs, params, label("chart.activation_memory", lang)))
     sizes = [p.size for p in ok]
-    fig.add_scatter(x=sizes, y=[p.macs for p in ok], name=MACS.title, mode="lines+markers",
+    side = label("chart.input_side", lang, side="%{x}")
+
+    def hover(name: str) -> str:
+        return f"{side}<br>{_value(name, '%{text}', lang)}<extra></extra>"
+
+    fig.add_scatter(x=sizes, y=[p.macs for p in ok], name=macs, mode="lines+markers",
                     showlegend=False,
                     line_color="#1f5fa8", text=[human(p.macs) for p in ok],
-                    hovertemplate=f"input %{{x}}×%{{x}}<br>{MACS.title}: %{{text}}<extra></extra>",
-                    row=1, col=1)
-    fig.add_scatter(x=sizes, y=[p.params for p in ok], name=PARAMS.title,
+                    hovertemplate=hover(macs), row=1, col=1)
+    fig.add_scatter(x=sizes, y=[p.params for p in ok], name=params,
                     mode="lines+markers", line_color="#ff7f0e", showlegend=False,
-                    text=[human(p.params) for p in ok],
-                    hovertemplate="input %{x}×%{x}<br>parameters: %{text}<extra></extra>",
+                    text=[human(p.params) for p in ok], hovertemplate=hover(params),
                     row=2, col=1)
-    for name, attr, color, dash in (
-        ("peak live activations (inference)", "peak_activation_bytes", "#2ca02c", "solid"),
-        ("all layer outputs (kept for training)", "total_activation_bytes", "#9467bd", "dash"),
+    for key, attr, color, dash in (
+        ("chart.peak_live", "peak_activation_bytes", "#2ca02c", "solid"),
+        ("chart.all_outputs", "total_activation_bytes", "#9467bd", "dash"),
     ):
+        name = label(key, lang)
         values = [getattr(p, attr) for p in ok]
         fig.add_scatter(x=sizes, y=values, name=name, mode="lines+markers", line_color=color,
                         line_dash=dash, text=[human(v, "B") for v in values],
-                        hovertemplate=f"input %{{x}}×%{{x}}<br>{name}: %{{text}}<extra></extra>",
-                        row=3, col=1)
+                        hovertemplate=hover(name), row=3, col=1)
     bad = [p for p in points if not p.ok]
     if bad:
         fig.add_scatter(x=[p.size for p in bad], y=[0] * len(bad), mode="markers",
-                        name="rejected size", marker=dict(symbol="x", size=11, color="#c00"),
-                        cliponaxis=False,
+                        name=label("chart.rejected_size", lang),
+                        marker=dict(symbol="x", size=11, color="#c00"), cliponaxis=False,
                         text=[_short_error(p.error) for p in bad],
-                        hovertemplate="input %{x}×%{x} rejected:<br>%{text}<extra></extra>",
+                        hovertemplate=(label("chart.rejected_hover", lang, side="%{x}")
+                                       + "<br>%{text}<extra></extra>"),
                         row=1, col=1)
     fig.update_yaxes(title_text="MACs", tickformat="~s", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="parameters", tickformat="~s", rangemode="tozero", row=2, col=1)
-    fig.update_yaxes(title_text="bytes", tickformat="~s", rangemode="tozero", row=3, col=1)
-    fig.update_xaxes(title_text="input side (pixels, square input)", row=3, col=1)
-    note = _rejected_note([(str(p.size), p.error) for p in points])
+    fig.update_yaxes(title_text=params, tickformat="~s", rangemode="tozero", row=2, col=1)
+    fig.update_yaxes(title_text=label("chart.bytes", lang), tickformat="~s", rangemode="tozero",
+                     row=3, col=1)
+    fig.update_xaxes(title_text=label("chart.input_side_axis", lang), row=3, col=1)
+    note = _rejected_note([(str(p.size), p.error) for p in points], lang)
     if note:
         fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=-0.16,
                            showarrow=False, align="left", font=dict(color="#a00", size=11))
     shape = points[0].input_shape if points else ()
-    what = f" ({shape[0]}×{shape[1]}×side×side)" if len(shape) == 4 else ""
-    return _layout(fig, f"Cost against input size{what}", height=820,
+    what = (label("chart.sweep_shape", lang, batch=shape[0], channels=shape[1])
+            if len(shape) == 4 else "")
+    return _layout(fig, label("chart.sweep_title", lang, shape=what), height=820,
                    legend=dict(x=0.01, y=0.30, yanchor="top", bgcolor="rgba(255,255,255,0.8)"),
                    margin=dict(l=80, r=30, t=110, b=150 if note else 70))
 
@@ -396,7 +460,7 @@ def write_html(fig: go.Figure, path: str | Path) -> Path:
 
 
 __all__ = [
-    "ACTIVATION_BYTES", "CATEGORY_COLORS", "FLOPS", "HierarchyStyle", "MACS", "Metric",
+    "ACTIVATION_BYTES", "CATEGORY_COLORS", "FLOPS", "HierarchyStyle", "Lang", "MACS", "Metric",
     "PARAMS", "compare_figure", "cumulative_figure", "figure_html", "hierarchy_figure",
     "human", "kind_figure", "layer_bars", "stage_figure", "sweep_figure", "write_html",
 ]

@@ -6,7 +6,8 @@ branches side by side meeting in the concat, residual shortcuts drawn apart from
 path, the SE squeeze path returning into its multiply, channel shuffle and Ghost concat as
 ops of their own, and the model card's key blocks outlined. Layout attributes are chosen by
 graph size so that even DenseNet's dense skip connections lay out in well under two seconds
-(see ``bench/bench_render.py``).
+(see ``bench/bench_render.py``). ``GraphOptions(lang="zh")`` writes the title, legend, costs and
+op words in Chinese (see :mod:`vizcnn.render.labels`) with a CJK font in the font list.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Iterable
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, Node, Shape
+from vizcnn.render.labels import Lang, as_lang, idea_label, label
 from vizcnn.units import human
 from vizcnn.views.collapse import Arrow, Box, BoxKind, CollapsedGraph, collapse
 
@@ -41,6 +43,8 @@ class GraphOptions:
         highlight_key_blocks: outline the model card's key blocks and name their idea.
         show_shapes: write tensor shapes (without batch) on the arrows.
         legend: add a legend of the op-kind colours.
+        lang: language of the words in the drawing ("en" or "zh"); names from the code
+            (module paths, class names) stay as they are.
     """
 
     depth: int | None = 2
@@ -50,6 +54,7 @@ class GraphOptions:
     highlight_key_blocks: bool = True
     show_shapes: bool = True
     legend: bool = True
+    lang: Lang = Lang.EN
 
     def __post_init__(self) -> None:
         if isinstance(self.expand, str):
@@ -61,6 +66,7 @@ class GraphOptions:
             raise VizcnnError(
                 f"direction must be one of {[d.value for d in Direction]}, "
                 f"got {self.direction!r}") from None
+        object.__setattr__(self, "lang", as_lang(self.lang))
 
 
 # --- colours ---------------------------------------------------------------------------------
@@ -88,26 +94,30 @@ KIND_COLOURS: dict[str, str] = {
     "block": "#eef2f7",
 }
 
-_LEGEND: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("dense conv", ("conv", "conv_transpose")),
-    ("pointwise 1×1 conv", ("pointwise_conv",)),
-    ("depthwise conv", ("depthwise_conv",)),
-    ("grouped conv", ("grouped_conv",)),
-    ("normalisation", ("norm",)),
-    ("activation", ("activation",)),
-    ("pooling", ("pool",)),
-    ("linear / matmul", ("linear", "matmul")),
-    ("add / mul / concat / split", ("add", "mul", "concat", "split")),
-    ("reshape / channel shuffle", ("reshape", "shuffle")),
-    ("input / output", ("io",)),
-    ("dropout / other", ("dropout", "other")),
-    ("collapsed block", ("block",)),
+# Legend rows: the op kinds sharing a colour; the row's text is the label "legend.<first kind>".
+_LEGEND: tuple[tuple[str, ...], ...] = (
+    ("conv", "conv_transpose"),
+    ("pointwise_conv",),
+    ("depthwise_conv",),
+    ("grouped_conv",),
+    ("norm",),
+    ("activation",),
+    ("pool",),
+    ("linear", "matmul"),
+    ("add", "mul", "concat", "split"),
+    ("reshape", "shuffle"),
+    ("io",),
+    ("dropout", "other"),
+    ("block",),
 )
 
 KEY_COLOUR = "#d62728"        # outline of the model card's key blocks
 SHORTCUT_COLOUR = "#1f5fa8"   # residual shortcuts (identity and downsample paths)
 EDGE_COLOUR = "#555555"
 FONT = "Helvetica,Arial,sans-serif"
+# Chinese needs a CJK font: Debian's fonts-noto-cjk for PNG/PDF, the reader's own for SVG.
+FONT_CJK = "Helvetica,Arial,Noto Sans CJK SC,PingFang SC,Microsoft YaHei,sans-serif"
+FONTS: dict[Lang, str] = {Lang.EN: FONT, Lang.ZH: FONT_CJK}
 SHORTCUT_NAMES = frozenset({"downsample", "shortcut", "skip", "identity"})
 
 
@@ -120,11 +130,13 @@ class LegendItem:
     kinds: tuple[str, ...] = field(default=())
 
 
-def legend_items(kinds: Iterable[str] | None = None) -> list[LegendItem]:
-    """Legend entries, limited to those covering ``kinds`` when given (e.g. kinds in a graph)."""
+def legend_items(kinds: Iterable[str] | None = None, lang: Lang | str = Lang.EN
+                 ) -> list[LegendItem]:
+    """Legend entries in ``lang``, limited to those covering ``kinds`` when given (e.g. the
+    kinds in a graph)."""
     wanted = None if kinds is None else set(kinds)
-    return [LegendItem(label, KIND_COLOURS[members[0]], members) for label, members in _LEGEND
-            if wanted is None or wanted.intersection(members)]
+    return [LegendItem(label(f"legend.{members[0]}", lang), KIND_COLOURS[members[0]], members)
+            for members in _LEGEND if wanted is None or wanted.intersection(members)]
 
 
 # --- text ------------------------------------------------------------------------------------
@@ -153,7 +165,7 @@ def _pair(value: object) -> str:
     return str(value)
 
 
-def _window(attrs: dict) -> str:
+def _window(attrs: dict, lang: Lang = Lang.EN) -> str:
     """' 3×3 s2' from kernel/stride/dilation attributes (stride and dilation only if > 1)."""
     kernel = attrs.get("kernel_size")
     text = ""
@@ -162,36 +174,44 @@ def _window(attrs: dict) -> str:
         text = f" {k}×{k}" if "×" not in k else f" {k}"
     stride = attrs.get("stride")
     if stride is not None and _pair(stride) != "1":
-        text += f" s{_pair(stride)}"
+        text += label("op.stride", lang, stride=_pair(stride))
     dilation = attrs.get("dilation")
     if dilation is not None and _pair(dilation) != "1":
-        text += f" d{_pair(dilation)}"
+        text += label("op.dilation", lang, dilation=_pair(dilation))
     return text
 
 
-def op_summary(box: Box) -> str:
-    """The op of a node box with its key attributes: ``conv 3×3 s2``, ``linear 2048→1000``."""
-    attrs, kind = box.attrs, box.op_kind
-    if kind in ("conv", "pointwise_conv", "depthwise_conv", "grouped_conv", "conv_transpose"):
-        name = {"conv": "conv", "pointwise_conv": "conv", "depthwise_conv": "dw conv",
-                "grouped_conv": "group conv", "conv_transpose": "deconv"}[kind]
-        text = name + _window(attrs)
+_CONV_WORDS = {"conv": "op.conv", "pointwise_conv": "op.conv",
+               "depthwise_conv": "op.depthwise_conv", "grouped_conv": "op.grouped_conv",
+               "conv_transpose": "op.conv_transpose"}
+_POOLS = ("max_pool", "avg_pool")
+_NORMS = ("batch_norm", "layer_norm", "group_norm")
+
+
+def op_summary(box: Box, lang: Lang | str = Lang.EN) -> str:
+    """The op of a node box with its key attributes: ``conv 3×3 s2``, ``linear 2048 to 1000``
+    (``卷积 3×3 步长2``, ``全连接 2048→1000`` in Chinese)."""
+    attrs, kind, lang = box.attrs, box.op_kind, as_lang(lang)
+    if kind in _CONV_WORDS:
+        text = label(_CONV_WORDS[kind], lang) + _window(attrs, lang)
         if kind == "grouped_conv":
-            text += f" g{attrs.get('groups')}"
+            text += label("op.groups", lang, groups=attrs.get("groups"))
         return text
     if kind == "linear" and "in_features" in attrs:
-        return f"linear {attrs['in_features']} to {attrs['out_features']}"
-    if box.op in ("max_pool", "avg_pool"):
-        return box.op.replace("_", " ") + _window(attrs)
+        return label("op.linear", lang, inputs=attrs["in_features"],
+                     outputs=attrs["out_features"])
+    if box.op in _POOLS:
+        return label(f"op.{box.op}", lang) + _window(attrs, lang)
     if box.op.startswith("adaptive_") and "output_size" in attrs:
         size = _pair(attrs["output_size"])
         size = size if "×" in size else f"{size}×{size}"
-        return f"adaptive {box.op[9:].replace('_', ' ')} to {size}"
+        pool = box.op[9:]
+        pool = label(f"op.{pool}", lang) if pool in _POOLS else pool.replace("_", " ")
+        return label("op.adaptive", lang, pool=pool, size=size)
     if kind == "shuffle":
-        return "channel shuffle"
+        return label("op.channel_shuffle", lang)
     if kind == "norm":
-        return {"batch_norm": "batch norm", "layer_norm": "layer norm",
-                "group_norm": "group norm"}.get(box.op, box.type or box.op)
+        return label(f"op.{box.op}", lang) if box.op in _NORMS else box.type or box.op
     if box.type and box.type != box.op:
         return box.type
     return box.op
@@ -255,12 +275,13 @@ class _Writer:
 
     def __init__(self, graph: Graph, cg: CollapsedGraph, options: GraphOptions) -> None:
         self.graph, self.cg, self.options = graph, cg, options
+        self.lang = options.lang
         self.nodes: dict[str, Node] = {n.id: n for n in graph.nodes}
         self.boxes: dict[str, Box] = {b.id: b for b in cg.boxes}
         self.ideas: dict[str, list[str]] = {}
         if options.highlight_key_blocks:
             for idea, cls in graph.key_blocks:
-                self.ideas.setdefault(cls, []).append(idea.replace("_", " "))
+                self.ideas.setdefault(cls, []).append(idea_label(idea, self.lang))
         self.ranks = box_ranks(cg)
         self.shortcuts = self._shortcut_modules()
         self.junctions: dict[str | None, list[str]] = {}   # cluster -> bus junction ids
@@ -274,18 +295,17 @@ class _Writer:
         return (f'<br/><font color="{KEY_COLOUR}" point-size="10"><b>★ '
                 f'{_h(" · ".join(ideas))}</b></font>')
 
-    @staticmethod
-    def _cost_line(params: int, macs: int, repeat: int = 1) -> str:
+    def _cost_line(self, params: int, macs: int, repeat: int = 1) -> str:
         if repeat > 1:
-            text = (f"{repeat} × ({human(params / repeat)} params · "
-                    f"{human(macs / repeat)} MACs)")
+            text = label("graph.cost_repeat", self.lang, repeat=repeat,
+                         params=human(params / repeat), macs=human(macs / repeat))
         else:
-            text = f"{human(params)} params · {human(macs)} MACs"
+            text = label("graph.cost", self.lang, params=human(params), macs=human(macs))
         return f'<br/><font point-size="9" color="#333333">{_h(text)}</font>'
 
     def _box_label(self, box: Box) -> str:
         if box.kind is BoxKind.NODE:
-            summary = op_summary(box)
+            summary = op_summary(box, self.lang)
             text = f"<b>{_h(box.name)}</b>"
             if summary and summary != box.name:
                 text += f'<br/><font point-size="10">{_h(summary)}</font>'
@@ -295,18 +315,18 @@ class _Writer:
             title += f' <font color="{KEY_COLOUR}"><b>×{box.repeat}</b></font>'
         text = f"{title}<br/>{_h(box.type)}"
         if box.output_shapes:
-            out = ", ".join(shape_text(s) for s in box.output_shapes)
-            text += f'<br/><font point-size="10">out {_h(out)}</font>'
+            out = label("graph.out", self.lang,
+                        shapes=", ".join(shape_text(s) for s in box.output_shapes))
+            text += f'<br/><font point-size="10">{_h(out)}</font>'
         text += self._cost_line(box.params, box.macs, box.repeat)
         return text + self._key_line(box.type)
 
-    @staticmethod
-    def _tooltip(box: Box) -> str:
+    def _tooltip(self, box: Box) -> str:
         ins = ", ".join(shape_text(s) for s in box.input_shapes)
         outs = ", ".join(shape_text(s) for s in box.output_shapes)
         head = box.id if box.kind is not BoxKind.FOLD else ", ".join(box.modules)
-        return (f"{head} ({box.type})\nin: {ins}\nout: {outs}\n"
-                f"params: {box.params:,}  MACs: {box.macs:,}  FLOPs: {box.flops:,}")
+        return label("graph.tooltip", self.lang, head=head, type=box.type, ins=ins, outs=outs,
+                     params=f"{box.params:,}", macs=f"{box.macs:,}", flops=f"{box.flops:,}")
 
     # roles of arrows
     def _shortcut_modules(self) -> set[str]:
@@ -444,18 +464,19 @@ class _Writer:
         lines: list[_Line] = []
         fan: dict[str, list[Arrow]] = {}
         self.junctions = {}
+        identity = label("graph.identity", self.lang)
         for arrow in self.cg.arrows:
             role = self._arrow_role(arrow)
             if role:
-                label = self._shape_label(arrow)
+                text = self._shape_label(arrow)
                 if role == "identity":
-                    label = f"identity {label}".strip()
+                    text = f"{identity} {text}".strip()
                 attrs = {"style": "dashed", "color": _quote(SHORTCUT_COLOUR),
                          "penwidth": "1.6", "fontcolor": _quote(SHORTCUT_COLOUR),
                          "weight": "0"}
                 if role == "identity" and self.options.direction is Direction.TB:
                     attrs.update(tailport="e", headport="e")   # bypass the path at the side
-                lines.append(_Line(arrow.src, arrow.dst, attrs, label))
+                lines.append(_Line(arrow.src, arrow.dst, attrs, text))
                 continue
             fan.setdefault(arrow.src, []).append(arrow)
         for src, arrows in fan.items():
@@ -465,7 +486,7 @@ class _Writer:
             if len(by_rank) < BUS_MIN_RANKS:
                 lines += [_Line(a.src, a.dst, {}, self._shape_label(a)) for a in arrows]
                 continue
-            previous, label = src, self._shape_label(arrows[0])
+            previous, text = src, self._shape_label(arrows[0])
             src_cluster = self.boxes[src].cluster
             for k, rank in enumerate(sorted(by_rank)):
                 taps = by_rank[rank]
@@ -475,7 +496,7 @@ class _Writer:
                     cluster = self._common_cluster(cluster, self.boxes[arrow.dst].cluster)
                 self.junctions.setdefault(cluster, []).append(junction)
                 lines.append(_Line(previous, junction, {"dir": "none"},
-                                   label if k == 0 else ""))
+                                   text if k == 0 else ""))
                 lines += [_Line(junction, a.dst, {}) for a in taps]
                 previous = junction
         return lines
@@ -498,17 +519,19 @@ class _Writer:
         rows = "".join(
             f'<tr><td bgcolor="{item.colour}" width="18" border="1"> </td>'
             f'<td align="left">{_h(item.label)}</td></tr>'
-            for item in legend_items(kinds))
+            for item in legend_items(kinds, self.lang))
         if shortcuts:
             rows += (f'<tr><td><font color="{SHORTCUT_COLOUR}"><b>- - -</b></font></td>'
-                     f'<td align="left">residual shortcut</td></tr>')
+                     f'<td align="left">{_h(label("graph.residual_shortcut", self.lang))}'
+                     '</td></tr>')
         keyed = [b.type for b in self.cg.boxes] + [c.type for c in self.cg.clusters.values()]
         if any(t in self.ideas for t in keyed):
             rows += (f'<tr><td><font color="{KEY_COLOUR}"><b>★</b></font></td>'
-                     f'<td align="left">key block (model card)</td></tr>')
+                     f'<td align="left">{_h(label("graph.key_block", self.lang))}</td></tr>')
         self.lines += [
             f'  subgraph {_quote("cluster_" + LEGEND_ID)} {{',
-            '    label=<<b>legend</b>>; style="rounded"; color="#999999"; fontsize=11;',
+            (f'    label=<<b>{_h(label("graph.legend", self.lang))}</b>>; style="rounded"; '
+             'color="#999999"; fontsize=11;'),
             f'    {_quote(LEGEND_ID)} [shape=plaintext, style="", margin=0, fontsize=10, label=<'
             '<table border="0" cellspacing="2" cellpadding="2">'
             f'{rows}</table>>];',
@@ -525,19 +548,20 @@ class _Writer:
             virtual *= 2
         else:
             label_key = "xlabel"     # placed after layout: free for the layout
+        font = _quote(FONTS[self.lang])
         attrs = {
-            "rankdir": options.direction.value, "newrank": "true", "fontname": _quote(FONT),
+            "rankdir": options.direction.value, "newrank": "true", "fontname": font,
             "fontsize": "12", "nodesep": "0.25", "ranksep": "0.32", "labelloc": "t",
-            "label": _quote(f"{graph.model} · {human(graph.params)} params · "
-                            f"{human(graph.macs)} MACs (multiply-accumulates)"),
+            "label": _quote(label("graph.title", self.lang, model=graph.model,
+                                  params=human(graph.params), macs=human(graph.macs))),
             **layout_attrs(virtual),
         }
         self.lines = [
             f"digraph {_quote(graph.model)} {{",
             "  graph [" + ", ".join(f"{k}={v}" for k, v in attrs.items()) + "];",
-            f'  node [shape=box, style="rounded,filled", fontname={_quote(FONT)}, fontsize=11, '
+            f'  node [shape=box, style="rounded,filled", fontname={font}, fontsize=11, '
             f'height=0.3, margin="0.08,0.04", color="#444444", penwidth=1];',
-            f'  edge [fontname={_quote(FONT)}, fontsize=9, color="{EDGE_COLOUR}", '
+            f'  edge [fontname={font}, fontsize=9, color="{EDGE_COLOUR}", '
             f'fontcolor="#333333", arrowsize=0.6];',
         ]
         self._emit_cluster(None, self._children(), "  ")
@@ -567,6 +591,6 @@ def collapsed(trace: Graph, options: GraphOptions) -> CollapsedGraph:
 
 
 __all__ = [
-    "Direction", "GraphOptions", "KIND_COLOURS", "LegendItem", "box_ranks", "collapsed",
+    "Direction", "FONTS", "GraphOptions", "KIND_COLOURS", "LegendItem", "box_ranks", "collapsed",
     "human", "layout_attrs", "legend_items", "op_summary", "shape_text", "to_dot",
 ]

@@ -87,7 +87,7 @@ def _compare_section(selection: Selection, lang: str) -> None:
         bar.progress(done / len(names), text=f"{tr(lang, 'tracing')} {name}")
     bar.empty()
     show_points(points, lang)
-    fig = charts.compare_figure(points)
+    fig = charts.compare_figure(points, lang=lang)
     st.plotly_chart(fig, key="chart_compare", width="stretch", config={"displaylogo": False})
     st.download_button(tr(lang, "download_html"), data=lambda: charts.figure_html(fig),
                        file_name=f"compare_{side}.html", mime="text/html", on_click="ignore",
@@ -137,7 +137,7 @@ def _sweep_section(selection: Selection, lang: str) -> None:
     if rejected:
         st.warning(tr(lang, "sw_rejected", sizes=", ".join(str(p.size) for p in rejected),
                       error=rejected[0].error))
-    fig = charts.sweep_figure(points)
+    fig = charts.sweep_figure(points, lang=lang)
     st.plotly_chart(fig, key="chart_sweep", width="stretch", config={"displaylogo": False})
     show_points(points, lang)
     st.download_button(tr(lang, "download_html"), data=lambda: charts.figure_html(fig),

@@ -23,19 +23,21 @@ CHARTS: tuple[str, ...] = ("hierarchy", "layers", "cumulative", "stages", "kinds
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def figure_for(key: TraceKey, chart: str, metric: str, style: str, top: int) -> go.Figure:
-    """One chart of the selected trace (cached: switching metric back is instant)."""
+def figure_for(key: TraceKey, chart: str, metric: str, style: str, top: int,
+               lang: str = "en") -> go.Figure:
+    """One chart of the selected trace, its words in ``lang`` (cached: switching metric or
+    language back is instant)."""
     trace = cache.trace_for(key)
     if chart == "hierarchy":
-        return charts.hierarchy_figure(trace, Metric(metric), HierarchyStyle(style))
+        return charts.hierarchy_figure(trace, Metric(metric), HierarchyStyle(style), lang=lang)
     if chart == "layers":
-        return charts.layer_bars(trace, Metric(metric), top or None)
+        return charts.layer_bars(trace, Metric(metric), top or None, lang=lang)
     if chart == "cumulative":
-        return charts.cumulative_figure(trace)
+        return charts.cumulative_figure(trace, lang=lang)
     if chart == "stages":
-        return charts.stage_figure(trace, Metric(metric))
+        return charts.stage_figure(trace, Metric(metric), lang=lang)
     if chart == "kinds":
-        return charts.kind_figure(trace, Metric(metric))
+        return charts.kind_figure(trace, Metric(metric), lang=lang)
     raise ValueError(f"unknown chart {chart!r}")
 
 
@@ -66,7 +68,7 @@ def render_compute_tab(selection: Selection) -> None:
         st.subheader(tr(lang, f"chart.{chart}"))
         st.caption(tr(lang, f"chart.{chart}.help"))
         with st.spinner(tr(lang, "drawing")):
-            fig = figure_for(selection.key, chart, metric, style, int(top))
+            fig = figure_for(selection.key, chart, metric, style, int(top), lang)
         st.plotly_chart(fig, key=f"chart_{chart}", width="stretch",
                         config={"displaylogo": False})
         st.download_button(

@@ -69,8 +69,8 @@ def _legend_html(trace: Trace, lang: str) -> str:
         f'<span style="display:inline-block; margin:2px 6px 2px 0; padding:1px 8px; '
         f'border:1px solid #888; border-radius:4px; background:{item.colour}; '
         f'font-size:0.8rem; color:#111">'
-        f'{html.escape(tr(lang, "kind." + item.kinds[0], default=item.label))}</span>'
-        for item in legend_items(kinds))
+        f'{html.escape(item.label)}</span>'
+        for item in legend_items(kinds, lang))
     return f'<div style="line-height:1.9">{chips}</div>'
 
 
@@ -120,7 +120,7 @@ def graph_options_from_controls(trace: Trace, lang: str) -> tuple[GraphOptions, 
     options = GraphOptions(depth=None if depth == last else int(depth), expand=tuple(expand),
                            fold_repeats=bool(fold), direction=Direction(direction),
                            highlight_key_blocks=bool(key_blocks), show_shapes=bool(shapes),
-                           legend=bool(legend))
+                           legend=bool(legend), lang=lang)
     return options, zoom
 
 

@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Any
 
 from vizcnn.graph import Graph, Node, OpKind
+from vizcnn.render.labels import Lang, label
 from vizcnn.views.table import layer_rows
 
 
@@ -24,8 +25,12 @@ class Metric(str, Enum):
 
     @property
     def title(self) -> str:
-        """Axis/hover title that says exactly what is counted."""
-        return _TITLES[self]
+        """Axis/hover title that says exactly what is counted (English)."""
+        return self.label(Lang.EN)
+
+    def label(self, lang: Lang | str = Lang.EN) -> str:
+        """:attr:`title` in ``lang`` ("en" or "zh")."""
+        return label(f"metric.{self.value}", lang)
 
     @property
     def is_bytes(self) -> bool:
@@ -33,14 +38,6 @@ class Metric(str, Enum):
 
     def of(self, node: Node) -> int:
         return int(getattr(node, self.value))
-
-
-_TITLES = {
-    Metric.MACS: "MACs (multiply-accumulates)",
-    Metric.FLOPS: "FLOPs (2 × MACs + elementwise)",
-    Metric.PARAMS: "parameters",
-    Metric.ACTIVATION_BYTES: "activation memory (bytes of layer outputs)",
-}
 
 
 class Category(str, Enum):
@@ -59,6 +56,10 @@ class Category(str, Enum):
     POOLING = "pooling"
     ELEMENTWISE = "elementwise (add, mul)"
     OTHER = "other (concat, reshape, ...)"
+
+    def label(self, lang: Lang | str = Lang.EN) -> str:
+        """The category's name in ``lang`` (the English name is the value)."""
+        return label(f"category.{self.name.lower()}", lang)
 
 
 _BY_KIND = {

@@ -1,0 +1,188 @@
+"""Words drawn inside the library's images — chart titles, axes, legends, hover text and the
+layer graph's title, legend and box text — in English and in Chinese.
+
+The app's own widgets have their strings in :mod:`vizcnn.ui.strings`; these are the words the
+render layer puts into Plotly figures and Graphviz DOT, so a figure exported from the app (or
+made with ``lang="zh"`` from Python) is in the reader's language. The Chinese follows the seed
+notes' vocabulary (参数量, 感受野, 逐点卷积, 深度卷积, 分组卷积, 恒等映射, 通道混洗, ...). "MACs"
+and "FLOPs" stay as abbreviations in both languages and are explained where they first appear:
+"MACs（乘加次数）", "FLOPs（浮点运算次数）".
+
+Templates take ``str.format`` fields; both languages of a key have the same fields (the tests
+check it). Module paths, class names and numbers are never translated: they are what the
+code says.
+"""
+
+from __future__ import annotations
+
+import string
+
+from vizcnn.teach.text import Lang, as_lang
+
+LABELS: dict[str, dict[str, str]] = {
+    # --- quantities (vizcnn.views.breakdown.Metric) ---------------------------------------
+    "metric.macs": {"en": "MACs (multiply-accumulates)", "zh": "MACs（乘加次数）"},
+    "metric.flops": {"en": "FLOPs (2 × MACs + elementwise)",
+                     "zh": "FLOPs（浮点运算次数 = 2 × MACs + 逐元素运算）"},
+    "metric.params": {"en": "parameters", "zh": "参数量"},
+    "metric.activation_bytes": {"en": "activation memory (bytes of layer outputs)",
+                                "zh": "激活内存（各层输出的字节数）"},
+    # --- op categories of the cost breakdown (vizcnn.views.breakdown.Category) ------------
+    "category.dense_conv": {"en": "dense conv", "zh": "普通卷积"},
+    "category.grouped_conv": {"en": "grouped conv", "zh": "分组卷积"},
+    "category.depthwise_conv": {"en": "depthwise conv", "zh": "深度卷积（逐通道）"},
+    "category.pointwise_conv": {"en": "pointwise conv (1×1)", "zh": "逐点卷积（1×1）"},
+    "category.transposed_conv": {"en": "transposed conv", "zh": "转置卷积"},
+    "category.linear": {"en": "linear / matmul", "zh": "全连接 / 矩阵乘"},
+    "category.se": {"en": "SE (squeeze-excitation)", "zh": "SE（通道注意力）"},
+    "category.norm": {"en": "norm", "zh": "归一化"},
+    "category.activation": {"en": "activation", "zh": "激活"},
+    "category.pooling": {"en": "pooling", "zh": "池化"},
+    "category.elementwise": {"en": "elementwise (add, mul)", "zh": "逐元素运算（加、乘）"},
+    "category.other": {"en": "other (concat, reshape, ...)", "zh": "其他（拼接、变形等）"},
+    # --- chart pieces (vizcnn.render.charts) -----------------------------------------------
+    "chart.value": {"en": "{name}: {value}", "zh": "{name}：{value}"},
+    "chart.share": {"en": "{pct} of the model", "zh": "占模型 {pct}"},
+    "chart.share_paren": {"en": " ({pct} of the model)", "zh": "（占模型 {pct}）"},
+    "chart.model_root": {"en": "(model)", "zh": "（整个模型）"},
+    "chart.own_ops": {"en": "(own ops)", "zh": "（模块自身的运算）"},
+    "chart.hierarchy_title": {"en": "{model}: {metric} by module — total {total}",
+                              "zh": "{model}：各模块的{metric}，合计 {total}"},
+    "chart.output": {"en": "output {shape}", "zh": "输出 {shape}"},
+    "chart.layer_order": {"en": "layer (execution order)", "zh": "层（按执行顺序）"},
+    "chart.layer": {"en": "layer", "zh": "层"},
+    "chart.per_layer_title": {"en": "{model}: {metric} per layer",
+                              "zh": "{model}：每层的{metric}"},
+    "chart.top_title": {"en": "{model}: the {n} layers with most {metric}",
+                        "zh": "{model}：{metric}最多的 {n} 层"},
+    "chart.op_category": {"en": "op category", "zh": "操作类别"},
+    "chart.no_layers": {"en": "{model}: no counted layers", "zh": "{model}：没有计入开销的层"},
+    "chart.cumulative_hover": {"en": "cumulative {name}: {value} ({share})",
+                               "zh": "累计{name}：{value}（{share}）"},
+    "chart.cumulative_axis": {"en": "cumulative share of the model total (%)",
+                              "zh": "累计占模型总量的比例（%）"},
+    "chart.cumulative_title": {
+        "en": "{model}: MACs (multiply-accumulates) total {macs} and parameters total "
+              "{params}, along depth",
+        "zh": "{model}：沿深度累计的 MACs（乘加次数，合计 {macs}）与参数量（合计 {params}）"},
+    "chart.stage_stem": {"en": "stem", "zh": "起始层"},
+    "chart.stage_head": {"en": "head", "zh": "分类头"},
+    "chart.features": {"en": "{n}-d", "zh": "{n} 维"},
+    "chart.channels": {"en": "{n} ch", "zh": "{n} 通道"},
+    "chart.stage_axis": {"en": "stage (output size)", "zh": "阶段（输出尺寸）"},
+    "chart.stage_title": {"en": "{model}: {metric} per stage — total {total}",
+                          "zh": "{model}：各阶段的{metric}，合计 {total}"},
+    "chart.layers_count": {"en": "{n} layers", "zh": "{n} 层"},
+    "chart.kind_title": {"en": "{model}: {metric} by op category — total {total}",
+                         "zh": "{model}：各操作类别的{metric}，合计 {total}"},
+    "chart.rejected": {"en": "rejected —", "zh": "不接受该输入 —"},
+    "chart.params_vs_macs": {"en": "parameters vs MACs (multiply-accumulates)",
+                             "zh": "参数量与 MACs（乘加次数）"},
+    "chart.flops_short": {"en": "FLOPs", "zh": "FLOPs（浮点运算次数）"},
+    "chart.peak_activations": {"en": "peak activations", "zh": "激活峰值"},
+    "chart.params_log": {"en": "parameters (log scale)", "zh": "参数量（对数坐标）"},
+    "chart.macs_log": {"en": "MACs (multiply-accumulates, log scale)",
+                       "zh": "MACs（乘加次数，对数坐标）"},
+    "chart.compare_title": {"en": "Models compared at input {size}",
+                            "zh": "输入 {size} 时的模型对比"},
+    "chart.activation_memory": {"en": "activation memory (bytes)", "zh": "激活内存（字节）"},
+    "chart.input_side": {"en": "input {side}×{side}", "zh": "输入 {side}×{side}"},
+    "chart.peak_live": {"en": "peak live activations (inference)",
+                        "zh": "同时存活的激活峰值（推理）"},
+    "chart.all_outputs": {"en": "all layer outputs (kept for training)",
+                          "zh": "全部层输出（训练时保留）"},
+    "chart.rejected_size": {"en": "rejected size", "zh": "不接受的尺寸"},
+    "chart.rejected_hover": {"en": "input {side}×{side} rejected:",
+                             "zh": "输入 {side}×{side} 不被接受："},
+    "chart.bytes": {"en": "bytes", "zh": "字节"},
+    "chart.input_side_axis": {"en": "input side (pixels, square input)",
+                              "zh": "输入边长（像素，正方形输入）"},
+    "chart.sweep_title": {"en": "Cost against input size{shape}",
+                          "zh": "计算开销随输入尺寸的变化{shape}"},
+    "chart.sweep_shape": {"en": " ({batch}×{channels}×side×side)",
+                          "zh": "（{batch}×{channels}×边长×边长）"},
+    # --- the layer graph (vizcnn.render.dot) -----------------------------------------------
+    "graph.title": {"en": "{model} · {params} params · {macs} MACs (multiply-accumulates)",
+                    "zh": "{model} · 参数量 {params} · MACs（乘加次数）{macs}"},
+    "graph.cost": {"en": "{params} params · {macs} MACs", "zh": "参数量 {params} · MACs {macs}"},
+    "graph.cost_repeat": {"en": "{repeat} × ({params} params · {macs} MACs)",
+                          "zh": "{repeat} ×（参数量 {params} · MACs {macs}）"},
+    "graph.out": {"en": "out {shapes}", "zh": "输出 {shapes}"},
+    "graph.identity": {"en": "identity", "zh": "恒等映射"},
+    "graph.tooltip": {
+        "en": "{head} ({type})\nin: {ins}\nout: {outs}\n"
+              "params: {params}  MACs: {macs}  FLOPs: {flops}",
+        "zh": "{head}（{type}）\n输入：{ins}\n输出：{outs}\n"
+              "参数量：{params}  MACs（乘加次数）：{macs}  FLOPs（浮点运算次数）：{flops}"},
+    "graph.legend": {"en": "legend", "zh": "图例"},
+    "graph.residual_shortcut": {"en": "residual shortcut", "zh": "残差捷径（跳跃连接）"},
+    "graph.key_block": {"en": "key block (model card)", "zh": "关键模块（模型卡片）"},
+    # legend rows: one per colour of vizcnn.render.dot.KIND_COLOURS
+    "legend.conv": {"en": "dense conv", "zh": "普通卷积"},
+    "legend.pointwise_conv": {"en": "pointwise 1×1 conv", "zh": "逐点 1×1 卷积"},
+    "legend.depthwise_conv": {"en": "depthwise conv", "zh": "深度（逐通道）卷积"},
+    "legend.grouped_conv": {"en": "grouped conv", "zh": "分组卷积"},
+    "legend.norm": {"en": "normalisation", "zh": "归一化"},
+    "legend.activation": {"en": "activation", "zh": "激活函数"},
+    "legend.pool": {"en": "pooling", "zh": "池化"},
+    "legend.linear": {"en": "linear / matmul", "zh": "全连接 / 矩阵乘"},
+    "legend.add": {"en": "add / mul / concat / split", "zh": "相加 / 相乘 / 拼接 / 拆分"},
+    "legend.reshape": {"en": "reshape / channel shuffle", "zh": "变形 / 通道混洗"},
+    "legend.io": {"en": "input / output", "zh": "输入 / 输出"},
+    "legend.dropout": {"en": "dropout / other", "zh": "dropout / 其他"},
+    "legend.block": {"en": "collapsed block", "zh": "折叠的模块"},
+    # op summaries written in the boxes ("conv 3×3 s2", "linear 2048 to 1000")
+    "op.conv": {"en": "conv", "zh": "卷积"},
+    "op.depthwise_conv": {"en": "dw conv", "zh": "深度卷积"},
+    "op.grouped_conv": {"en": "group conv", "zh": "分组卷积"},
+    "op.conv_transpose": {"en": "deconv", "zh": "转置卷积"},
+    "op.stride": {"en": " s{stride}", "zh": " 步长{stride}"},
+    "op.dilation": {"en": " d{dilation}", "zh": " 膨胀率{dilation}"},
+    "op.groups": {"en": " g{groups}", "zh": " {groups}组"},
+    "op.linear": {"en": "linear {inputs} to {outputs}", "zh": "全连接 {inputs}→{outputs}"},
+    "op.max_pool": {"en": "max pool", "zh": "最大池化"},
+    "op.avg_pool": {"en": "avg pool", "zh": "平均池化"},
+    "op.adaptive": {"en": "adaptive {pool} to {size}", "zh": "自适应{pool}→{size}"},
+    "op.channel_shuffle": {"en": "channel shuffle", "zh": "通道混洗"},
+    "op.batch_norm": {"en": "batch norm", "zh": "批归一化"},
+    "op.layer_norm": {"en": "layer norm", "zh": "层归一化"},
+    "op.group_norm": {"en": "group norm", "zh": "组归一化"},
+    # the model cards' key-block ideas (the ★ line of an outlined block)
+    "idea.aux_classifier": {"en": "aux classifier", "zh": "辅助分类器"},
+    "idea.bottleneck": {"en": "bottleneck", "zh": "瓶颈结构"},
+    "idea.channel_shuffle": {"en": "channel shuffle", "zh": "通道混洗"},
+    "idea.depthwise": {"en": "depthwise", "zh": "深度可分离卷积"},
+    "idea.ghost": {"en": "ghost", "zh": "Ghost 模块"},
+    "idea.grouped_conv": {"en": "grouped conv", "zh": "分组卷积"},
+    "idea.inception": {"en": "inception", "zh": "Inception 模块"},
+    "idea.inverted_residual": {"en": "inverted residual", "zh": "倒残差"},
+    "idea.large_kernels": {"en": "large kernels", "zh": "大卷积核"},
+    "idea.residual": {"en": "residual", "zh": "残差"},
+    "idea.se": {"en": "se", "zh": "SE 通道注意力"},
+    "idea.stacked_3x3": {"en": "stacked 3x3", "zh": "堆叠 3×3 卷积"},
+}
+
+
+def fields(text: str) -> set[str]:
+    """The ``str.format`` field names of a template."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def label(key: str, lang: Lang | str = Lang.EN, **values: object) -> str:
+    """The text of ``key`` in ``lang`` ("en"/"zh" or a :class:`Lang`), fields filled in.
+
+    Raises KeyError for an unknown key (a typo should fail loudly, not draw the key) and
+    VizcnnError for an unknown language.
+    """
+    entry = LABELS[key]
+    return entry[as_lang(lang).value].format(**values)
+
+
+def idea_label(idea: str, lang: Lang | str = Lang.EN) -> str:
+    """A key-block idea's name ("inverted_residual" → "inverted residual" / "倒残差"); an idea
+    without a label of its own is shown as its name with spaces."""
+    key = f"idea.{idea}"
+    return label(key, lang) if key in LABELS else idea.replace("_", " ")
+
+
+__all__ = ["LABELS", "Lang", "as_lang", "fields", "idea_label", "label"]
