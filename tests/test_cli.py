@@ -118,3 +118,9 @@ def test_export_writes_every_view(tmp_path: Path, capsys) -> None:
     assert "BasicBlock × 2" in (tmp_path / "table1.md").read_text()
     again = vizcnn.Trace.from_json((tmp_path / "trace.json").read_text())
     assert again.params == 11_689_512
+
+
+def test_chinese_labels_on_the_command_line(tmp_path: Path) -> None:
+    out = tmp_path / "g.dot"
+    assert main(["graph", "resnet18", "-o", str(out), "--depth", "1", "--lang", "zh"]) == 0
+    assert "参数" in out.read_text()

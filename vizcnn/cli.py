@@ -142,7 +142,8 @@ def _graph(args: argparse.Namespace) -> str:
 
     t = _trace(args)
     options = GraphOptions(depth=args.depth, expand=tuple(args.expand),
-                           fold_repeats=not args.no_fold, direction=Direction(args.direction))
+                           fold_repeats=not args.no_fold, direction=Direction(args.direction),
+                           lang=args.lang)
     path = Path(args.output)
     render_to_file(to_dot(t, options), path, dpi=args.dpi)
     return f"wrote {path}"
@@ -152,7 +153,7 @@ def _export(args: argparse.Namespace) -> str:
     from vizcnn.render.export import export_all
 
     t = _trace(args)
-    written = export_all(t, Path(args.out), depth=args.depth)
+    written = export_all(t, Path(args.out), depth=args.depth, lang=args.lang)
     return "\n".join(f"wrote {p}" for p in written)
 
 
@@ -200,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a zoo builder option, e.g. width_mult=0.5 (repeatable)")
         p.add_argument("--num-classes", type=int, default=1000)
         p.add_argument("--train", action="store_true", help="trace in train mode")
-        p.add_argument("--depth", type=int, default=None, help="collapse to module depth N")
+        p.add_argument("--depth", type=int, default=None,
+                       help="collapse to module depth N (default: every layer)")
         return p
 
     for name, whole in (("trace", True), ("summary", False)):
@@ -214,9 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-fold", action="store_true", help="do not fold repeated blocks")
     p.add_argument("--direction", choices=["TB", "LR"], default="TB")
     p.add_argument("--dpi", type=int, default=96)
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the labels")
     p.set_defaults(run=_graph)
     p = model_command("export", "write every view (graph, charts, tables) to a folder")
     p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the labels")
     p.set_defaults(run=_export)
     p = model_command("min-size", "the smallest square input the model accepts")
     p.set_defaults(run=_min_size)

@@ -13,7 +13,7 @@ GRAPH_FORMATS = (OutputFormat.SVG, OutputFormat.PNG, OutputFormat.PDF, OutputFor
 
 
 def export_all(trace: Graph, out_dir: Path, depth: int | None = None,
-               graph_options: GraphOptions | None = None) -> list[Path]:
+               graph_options: GraphOptions | None = None, lang: str = "en") -> list[Path]:
     """Write graph (SVG/PNG/PDF/DOT), charts (standalone HTML) and tables (CSV/JSON/Markdown,
     and the paper-style Table 1 in Markdown and LaTeX). Returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -27,15 +27,15 @@ def export_all(trace: Graph, out_dir: Path, depth: int | None = None,
             path.write_text(content, encoding="utf-8")
         written.append(path)
 
-    dot_source = to_dot(trace, graph_options or GraphOptions(depth=depth if depth else 2))
+    dot_source = to_dot(trace, graph_options or GraphOptions(depth=depth or 2, lang=lang))
     for fmt in GRAPH_FORMATS:
         write(f"graph.{fmt.value}", render(dot_source, fmt))
     figures = {
-        "hierarchy": charts.hierarchy_figure(trace),
-        "layers": charts.layer_bars(trace),
-        "cumulative": charts.cumulative_figure(trace),
-        "stages": charts.stage_figure(trace),
-        "op_kinds": charts.kind_figure(trace),
+        "hierarchy": charts.hierarchy_figure(trace, lang=lang),
+        "layers": charts.layer_bars(trace, lang=lang),
+        "cumulative": charts.cumulative_figure(trace, lang=lang),
+        "stages": charts.stage_figure(trace, lang=lang),
+        "op_kinds": charts.kind_figure(trace, lang=lang),
     }
     for name, figure in figures.items():
         write(f"chart_{name}.html", charts.figure_html(figure))
