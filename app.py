@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vizcnn.api import Trace
-from vizcnn.ui import cache
+from vizcnn.ui import cache, compute_tab, graph_tab, layers_tab
 from vizcnn.ui.compare_tab import render_compare_tab
 from vizcnn.ui.compute_tab import render_compute_tab
 from vizcnn.ui.errors import guarded
@@ -18,10 +18,26 @@ from vizcnn.ui.header import render_header, render_summary
 from vizcnn.ui.layers_tab import render_layers_tab
 from vizcnn.ui.learn import render_learn_tab
 from vizcnn.ui.selection import Selection
-from vizcnn.ui.sidebar import K_TAB, render_sidebar
+from vizcnn.ui.sidebar import (
+    K_MODE,
+    K_PRESET,
+    K_SOURCE,
+    K_TAB,
+    remember_choices,
+    render_sidebar,
+)
 from vizcnn.ui.strings import tab_labels, tr
 
 st.set_page_config(page_title="vizcnn", page_icon="🧠", layout="wide")
+
+# Choice widgets whose option labels change with the language (or, for the graph depth, with
+# the model). A new widget of that kind must be listed here, or a language switch resets it.
+TRANSLATED_CHOICES: tuple[str, ...] = (
+    K_SOURCE, K_MODE, K_PRESET,
+    graph_tab.K_DEPTH, graph_tab.K_DIRECTION, graph_tab.K_ZOOM,
+    layers_tab.K_DEPTH,
+    compute_tab.K_METRIC, compute_tab.K_STYLE, compute_tab.K_TOP,
+)
 
 
 def load_trace(selection: Selection) -> Trace | None:
@@ -59,6 +75,7 @@ def main() -> None:
                 st.info(tr(lang, "no_trace"))
             else:
                 render(selection, trace)
+    remember_choices(TRANSLATED_CHOICES)
 
 
 with guarded(st.session_state.get("lang", "en")):

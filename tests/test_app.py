@@ -157,6 +157,18 @@ def test_se_toggle_adds_squeeze_excitation_blocks() -> None:
     assert len(at.dataframe[0].value) > 0
 
 
+def test_se_ratio_is_greyed_out_until_se_is_switched_on() -> None:
+    at = run_app(model="resnet50")
+    ratio = at.selectbox(key="opt_se_reduction")
+    assert ratio.disabled and "only matters" in ratio.help.lower()
+    at.toggle(key="opt_se").set_value(True).run()
+    assert not at.selectbox(key="opt_se_reduction").disabled
+    at.selectbox(key="opt_se_reduction").select(4).run()
+    assert human(vizcnn.trace("resnet50", (1, 3, 224, 224), se=True, se_reduction=4).params) \
+        in summary(at)
+    assert not run_app(model="se_resnet50").selectbox(key="opt_se_reduction").disabled
+
+
 def test_number_of_classes_changes_the_classifier() -> None:
     at = run_app(model="resnet18")
     at.number_input(key="classes").set_value(10).run()
@@ -221,6 +233,28 @@ def test_one_channel_input_to_resnet18_says_it_needs_three() -> None:
     assert "3-channel" in errors[0]
 
 
+def test_error_hint_follows_the_train_mode_of_googlenets_paper_heads() -> None:
+    # eval: the auxiliary heads do not run, anything from 47×47 up is fine
+    at = run_app(model="googlenet_paper", input="1x3x32x32")
+    assert_clean(at)
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "maxpool4" in errors[0] and "47×47" in errors[0]
+    # train: the paper's heads (5×5 pool, then a 2048-input linear layer) fix the size
+    at = run_app(model="googlenet_paper", input="1x3x96x96", mode="train", lang="zh")
+    assert_clean(at)
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "aux1.fc1" in errors[0]
+    assert "223×223 到 270×270" in errors[0] and "训练" in errors[0]
+    for side in (223, 270):
+        vizcnn.trace("googlenet_paper", (1, 3, side, side), training=True)
+    for side in (222, 271):
+        with pytest.raises(vizcnn.VizcnnError):
+            vizcnn.trace("googlenet_paper", (1, 3, side, side), training=True)
+    at.radio(key="mode").set_value("eval").run()
+    assert not at.error  # 96×96 is fine without the heads
+    assert_clean(at)
+
+
 def test_an_unexpected_exception_becomes_an_error_box(monkeypatch) -> None:
     from vizcnn.ui import graph_tab
 
@@ -264,6 +298,37 @@ def test_query_params_restore_model_options_input_mode_and_language() -> None:
     assert human(expected.macs) in summary(at)
     assert [t.label for t in at.tabs][0] == ZH["tab.graph"]
     assert _query(at)["model"] == "mobilenet_v2" and _query(at)["o.width_mult"] == "0.5"
+
+
+def test_back_and_forward_buttons_bring_back_the_view_in_the_url(monkeypatch) -> None:
+    from vizcnn.ui import query
+
+    at = run_app(model="resnet18")
+    open_tab(at, "Layers")
+    at.selectbox(key="family").select("MobileNet").run()
+    at.selectbox(key="model").select("mobilenet_v2").run()
+    at.selectbox(key="opt_width_mult").select(0.5).run()
+    assert _query(at)["model"] == "mobilenet_v2"
+    # an ordinary rerun keeps the session's view even if the URL says otherwise ...
+    at.query_params.clear()
+    at.query_params.update(model="resnet18", input="1x3x224x224", lang="zh", mode="train")
+    at.run()
+    assert at.session_state["model"] == "mobilenet_v2"
+    # ... but a rerun from the back button shows the URL's view, in its language
+    at.query_params.clear()
+    at.query_params.update(model="googlenet", input="1x3x160x160", lang="zh", mode="train",
+                           **{"o.aux_logits": "False"})
+    monkeypatch.setattr(query, "history_navigation", lambda: True)
+    at.run()
+    assert_clean(at)
+    state = at.session_state
+    assert (state["family"], state["model"], state["opt_aux_logits"]) == (
+        "GoogLeNet", "googlenet", False)
+    assert (state["height"], state["preset"], state["mode"], state["lang"]) == (
+        160, 160, "train", "zh")
+    assert state["tab"] == ZH["tab.layers"]
+    expected = vizcnn.trace("googlenet", (1, 3, 160, 160), aux_logits=False, training=True)
+    assert human(expected.macs) in summary(at)
 
 
 def test_invalid_query_params_are_ignored() -> None:
@@ -386,6 +451,47 @@ def test_compute_controls_label_macs_and_flops() -> None:
     assert_clean(at)
 
 
+def test_chinese_draws_the_charts_and_the_graph_in_chinese() -> None:
+    at = run_app(model="mobilenet_v2")
+    open_tab(at, "Compute")
+    at.radio(key="lang").set_value("zh").run()
+    assert_clean(at)
+    assert at.session_state["tab"] == ZH["tab.compute"]
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    titles = [spec["layout"]["title"]["text"] for spec in specs]
+    assert len(titles) == 5
+    assert titles[0].startswith("mobilenet_v2：各模块的MACs（乘加次数），合计 ")
+    assert titles[1] == "mobilenet_v2：每层的MACs（乘加次数）"
+    assert "沿深度累计" in titles[2] and "各阶段" in titles[3] and "各操作类别" in titles[4]
+    layers = specs[1]["layout"]
+    assert layers["xaxis"]["title"]["text"] == "层（按执行顺序）"
+    assert layers["yaxis"]["title"]["text"] == "MACs（乘加次数）"
+    assert {d["name"] for d in specs[1]["data"]} >= {"深度卷积（逐通道）", "逐点卷积（1×1）"}
+    at.radio(key="c_metric").set_value("flops").run()
+    assert "FLOPs（浮点运算次数" in json.loads(at.get("plotly_chart")[0].proto.spec)[
+        "layout"]["title"]["text"]
+    # the graph (cached per GraphOptions, which carry the language)
+    open_tab(at, ZH["tab.graph"])
+    svg = graph_svg(at)
+    assert "参数量" in svg and "乘加次数" in svg and "输出 " in svg
+    at.radio(key="lang").set_value("en").run()
+    assert_clean(at)
+    svg = graph_svg(at)
+    assert " params · " in svg and "MACs (multiply" in svg and "参数量" not in svg
+    open_tab(at, "Compute")
+    assert "mobilenet_v2: FLOPs (2 × MACs + elementwise) by module" in chart_specs(at)[0]
+
+
+def test_chinese_comparison_chart() -> None:
+    at = run_app(model="resnet18", lang="zh")
+    open_tab(at, ZH["tab.compare"])
+    at.multiselect(key="cmp_models").set_value(["alexnet", "resnet18"]).run()
+    assert_clean(at)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["title"]["text"] == "输入 1×3×224×224 时的模型对比"
+    assert spec["layout"]["xaxis"]["title"]["text"] == "参数量（对数坐标）"
+
+
 # --- compare tab -------------------------------------------------------------------------------
 def test_compare_several_models_at_one_size() -> None:
     at = run_app(model="resnet18")
@@ -460,6 +566,46 @@ def test_user_model_is_imported_when_the_operator_opts_in(monkeypatch, tmp_path)
     at.text_input(key="user_spec").input(f"{path}:missing").run()
     assert any("no attribute" in e.value for e in at.error)
     assert len(at.exception) == 0
+
+
+FIXED_SIZE_FILE = '''
+from torch import nn
+
+def lenet():  # a classifier of fixed width: 32×32 (or 33×33) inputs only
+    return nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(6 * 14 * 14, 10))
+
+def exact():  # no pool to round down: 28×28 only
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.Flatten(), nn.Linear(4 * 28 * 28, 10))
+'''
+
+
+def test_user_model_errors_say_what_went_wrong(monkeypatch, tmp_path) -> None:
+    path = tmp_path / "fixed.py"
+    path.write_text(FIXED_SIZE_FILE)
+    monkeypatch.setenv("VIZCNN_ALLOW_USER_MODELS", "1")
+    at = run_app()
+    at.segmented_control(key="source").set_value("user").run()
+    # a file that does not exist is not "an input that does not fit"
+    at.text_input(key="user_spec").input(f"{tmp_path / 'missing.py'}:build").run()
+    assert_clean(at)
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "does not exist" in errors[0]
+    assert "could not be loaded" in errors[0] and "does not fit" not in errors[0]
+    # a fixed-size classifier: the hint finds the sizes it takes (32 and 33: the 2×2 pool
+    # floors 29 to 14), with its one channel, where no bigger size works
+    at.text_input(key="user_spec").input(f"{path}:lenet").run()
+    at.number_input(key="channels").set_value(1).run()
+    assert_clean(at)
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "does not fit" in errors[0] and "(Linear, linear)" in errors[0]
+    assert "1-channel" in errors[0] and "from 32×32 to 33×33 only" in errors[0]
+    at.selectbox(key="preset").select(32).run()
+    assert not at.error
+    assert_clean(at)
+    at.text_input(key="user_spec").input(f"{path}:exact").run()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "the only square input it accepts is 28×28" in errors[0]
 
 
 def test_user_model_opt_in_through_a_secret(monkeypatch) -> None:

@@ -23,6 +23,9 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+import vizcnn
+from vizcnn.units import human
+
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = (ROOT / "test-output",) + (
     (ROOT / "docs" / "screenshots",) if os.environ.get("VIZCNN_UPDATE_SCREENSHOTS") else ())
@@ -224,5 +227,96 @@ def test_bad_input_shows_an_error_not_a_traceback(server_url: str, browser: Brow
         expect(alert).to_contain_text("63×63")
         assert page.get_by_test_id("stException").count() == 0
         assert re.search(r"Traceback", page.content()) is None
+    finally:
+        context.close()
+
+
+def checked(page: Page, key: str) -> list[bool]:
+    """Which options of the radio keyed ``key`` the browser shows as selected."""
+    return page.locator(f".st-key-{key} input[type='radio']").evaluate_all(
+        "els => els.map(e => e.checked)")
+
+
+SUMMARY = re.compile(r"(Input|输入) \d+×\d+×\d+×\d+ ·")
+
+
+def summary_line(page: Page) -> str:
+    """The one-line summary under the model card (input, layers, params, MACs, FLOPs)."""
+    return page.get_by_test_id("stMarkdown").filter(has_text=SUMMARY).first.inner_text()
+
+
+def test_switching_language_keeps_every_choice(server_url: str, browser: Browser) -> None:
+    """The browser holds a radio's or selectbox's value as its label: after a switch of
+    language it used to send the old label back, so Streamlit reset the widget (the graph
+    direction, the chart metric) or, with a custom input size, crashed the preset callback."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{server_url}/?model=googlenet&input=1x3x100x224&mode=train&lang=zh")
+        expect(page.locator(".vizcnn-graph svg")).to_be_visible()
+        page.locator(".st-key-g_direction").get_by_text("从左到右").click()
+        settle(page)
+        open_tab(page, "计算量")
+        page.locator(".st-key-c_metric").get_by_text("FLOPs", exact=False).click()
+        settle(page)
+        for language in ("English", "中文", "English", "中文"):
+            page.locator(".st-key-lang").get_by_text(language, exact=True).click()
+            settle(page)
+            assert page.get_by_test_id("stException").count() == 0, language
+            assert checked(page, "c_metric") == [False, True, False, False], language
+            assert checked(page, "mode") == [False, True], language
+            assert "1×3×100×224" in summary_line(page), language
+        open_tab(page, "结构图")
+        assert checked(page, "g_direction") == [False, True]
+        open_tab(page, "各层")  # no total is cut short ("缓冲区（BN 统计…", "2…" for 25.6M)
+        for width, height in ((1440, 1000), (1024, 768)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(300)
+            texts = page.get_by_test_id("stMetric").locator(".stMarkdownEllipsis")  # 5 × 2
+            expect(texts).to_have_count(10)
+            widths = texts.evaluate_all(
+                "els => els.map(e => [e.textContent, e.scrollWidth, e.clientWidth])")
+            assert all(scroll <= client for _, scroll, client in widths), (width, widths)
+    finally:
+        context.close()
+
+
+def test_shared_url_and_back_forward_buttons(server_url: str, browser: Browser) -> None:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{server_url}/?model=mobilenet_v2")
+        expect(page.locator(".vizcnn-graph svg")).to_be_visible()
+        choose(page, "opt_width_mult", "0.5")
+        settle(page)
+        choose(page, "preset", "160 × 160")
+        settle(page)
+        shared, line = page.url, summary_line(page)
+        assert "1×3×160×160" in line and "o.width_mult=0.5" in shared
+
+        other = context.new_page()  # the link opened in a fresh page shows the same view
+        other.goto(shared)
+        expect(other.locator(".vizcnn-graph svg")).to_be_visible()
+        assert summary_line(other) == line
+        other.close()
+
+        summary = page.get_by_test_id("stMarkdown").filter(has_text=SUMMARY).first
+        half = human(vizcnn.trace("mobilenet_v2", (1, 3, 224, 224), width_mult=0.5).params)
+        full = human(vizcnn.trace("mobilenet_v2", (1, 3, 224, 224)).params)
+        page.go_back()  # 160 → 224, still width 0.5
+        expect(summary).to_have_text(re.compile(rf"1×3×224×224 · .* {re.escape(half)} "))
+        settle(page)
+        page.go_back()  # width 0.5 → 1.0
+        expect(summary).to_have_text(re.compile(rf"1×3×224×224 · .* {re.escape(full)} "))
+        settle(page)
+        expect(page.locator(".st-key-opt_width_mult [role='combobox']")).to_have_value("1.0")
+        page.go_forward()
+        page.go_forward()
+        settle(page)
+        expect(summary).to_have_text(line)
+        assert page.url == shared
+        assert page.get_by_test_id("stException").count() == 0
     finally:
         context.close()

@@ -4,43 +4,129 @@ traceback, and the rest of the page keeps working."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import streamlit as st
+import torch
+from torch import nn
 
-from vizcnn.errors import VizcnnError
+import vizcnn
+from vizcnn.errors import ShapeError, VizcnnError
 from vizcnn.ui import cache
-from vizcnn.ui.selection import Selection
+from vizcnn.ui.selection import Selection, Source, TraceKey
 from vizcnn.ui.strings import tr
 
 log = logging.getLogger("vizcnn.app")
 
+MAX_SIDE = 4096
+
+
+def _first_true(accepts: Callable[[int], bool], low: int, high: int) -> int:
+    """The smallest side in [low, high] that ``accepts`` takes, given that it takes ``high``
+    and every side above the smallest one."""
+    while low < high:
+        mid = (low + high) // 2
+        if accepts(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def _last_true(accepts: Callable[[int], bool], low: int, high: int) -> int:
+    """The largest side in [low, high] that ``accepts`` takes, given that it takes ``low``
+    and every side below the largest one."""
+    while low < high:
+        mid = (low + high + 1) // 2
+        if accepts(mid):
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+# Square sides to try when the model's own input size is rejected: a small network with a
+# fixed-size classifier (LeNet on 28×28 or 32×32, say) takes one size only.
+PROBES: tuple[int, ...] = (28, 32, 64, 96, 128, 160, 192, 227, 256, 299, 320, 384, 512)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def accepted_sides(key: TraceKey) -> tuple[int, int | None] | None:
+    """The smallest and the largest square side the selected model accepts in the selected
+    mode (largest None: anything up to 4096), or None when no square side tried works.
+
+    Traced in the selection's train/eval mode: GoogLeNet's paper heads, which run only in
+    training, take a narrow band of sizes around 224 (a fixed 5×5 pool feeds a fixed linear
+    layer), while the same model in eval mode takes anything from 47×47 up. Assumes the
+    accepted sides form one range, as they do for pools, strides and fixed linear layers.
+    """
+    source, name, options, _shape, num_classes, training = key
+    try:
+        model: nn.Module
+        if source == Source.USER.value:
+            model, size = cache.user_model(name), 224
+        else:
+            with torch.device("meta"):
+                model = vizcnn.build(name, num_classes=num_classes, **dict(options))
+            size = vizcnn.model_card(name).input_size
+        channels = cache.expected_channels(key) or 3
+
+        def accepts(side: int) -> bool:
+            try:
+                vizcnn.trace(model, (1, channels, side, side), training=training)
+                return True
+            except VizcnnError:
+                return False
+
+        takes_max = accepts(MAX_SIDE)
+        anchor = next((side for side in (size, *PROBES) if accepts(side)),
+                      MAX_SIDE if takes_max else None)
+        if anchor is None:
+            return None
+        smallest = _first_true(accepts, 1, anchor)
+        return smallest, None if takes_max else _last_true(accepts, anchor, MAX_SIDE)
+    except Exception:  # only a hint for an error message: never let it raise
+        return None
+
 
 def input_hint(selection: Selection) -> str:
-    """What the selected model does accept: its input channels and smallest square side."""
+    """What the selected model does accept: its input channels and the square sides it takes
+    (in the selected train/eval mode)."""
     lang = selection.lang.value
     lines = []
     channels = cache.expected_channels(selection.key)
     if channels is not None:
         lines.append(tr(lang, "hint_channels", channels=channels))
-    side = cache.min_side_for(selection.key)
-    if side is not None:
-        batch = selection.input_shape[0]
-        shape = f"{batch}×{channels or selection.input_shape[1]}×{side}×{side}"
-        lines.append(tr(lang, "hint_min_side", side=side, shape=shape))
-    return " ".join(lines)
+    sides = accepted_sides(selection.key)
+    if sides is not None:
+        low, high = sides
+        shape = f"{selection.input_shape[0]}×{channels or selection.input_shape[1]}×{low}×{low}"
+        mode = tr(lang, "mode.train" if selection.training else "mode.eval")
+        if high is None:
+            lines.append(tr(lang, "hint_min_side", side=low, shape=shape))
+        elif high == low:
+            lines.append(tr(lang, "hint_one_side", side=low, mode=mode, shape=shape))
+        else:
+            lines.append(tr(lang, "hint_side_range", low=low, high=high, mode=mode,
+                            shape=shape))
+    return ("" if lang == "zh" else " ").join(lines)  # Chinese sentences need no space
 
 
 def show_error(error: Exception, selection: Selection | None, lang: str) -> None:
-    """An error box: the VizcnnError text (it names the layer) plus what input would work."""
-    if isinstance(error, VizcnnError):
+    """An error box. A ShapeError (the input does not fit; it names the layer) comes with what
+    input would work; any other VizcnnError is about the model itself (a user file that
+    does not import, a factory that fails), where an input hint would mislead."""
+    if isinstance(error, ShapeError):
         text = tr(lang, "bad_input", error=str(error))
         if selection is not None and selection.model:
             hint = input_hint(selection)
             if hint:
                 text += "\n\n" + hint
         st.error(text, icon="⚠️")
+        return
+    if isinstance(error, VizcnnError):
+        st.error(tr(lang, "bad_model", error=str(error)), icon="⚠️")
         return
     log.exception("unexpected error in the vizcnn app", exc_info=error)
     st.error(tr(lang, "unexpected", error=f"{type(error).__name__}: {error}"), icon="🛑")

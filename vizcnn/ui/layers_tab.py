@@ -22,11 +22,14 @@ ALL = "all"
 
 def render_totals(trace: Trace, lang: str) -> None:
     """Params, trainable, buffers, MACs and FLOPs as metrics, with the convention spelt out."""
-    columns = st.columns([2, 2, 2, 3, 3])
-    for column, key, value in zip(columns, ("params", "trainable", "buffers", "macs", "flops"),
-                                  (trace.params, trace.trainable_params, trace.buffers,
-                                   trace.macs, trace.flops)):
-        column.metric(tr(lang, f"total.{key}"), human(value), help=f"{value:,}")
+    # each metric as wide as its label, wrapping onto a second row on a narrow screen (five
+    # fixed columns cut "25.6M" to "2…" at 1024 px, and the Chinese labels even at 1440 px)
+    with st.container(horizontal=True, gap="medium", key="totals"):
+        for key, value in zip(("params", "trainable", "buffers", "macs", "flops"),
+                              (trace.params, trace.trainable_params, trace.buffers,
+                               trace.macs, trace.flops)):
+            st.metric(tr(lang, f"total.{key}"), human(value), help=f"{value:,}",
+                      width="content")
     st.caption(tr(lang, "macs_vs_flops"))
     if trace.uncounted:
         ops = ", ".join(f"{op} ×{n}" for op, n in sorted(trace.uncounted.items()))

@@ -1,7 +1,8 @@
 """The URL query string keeps the model, its options and the input, so a view can be shared
 and a reload restores it: ``?model=googlenet&input=1x3x224x224&mode=train&o.aux_logits=False``.
 
-Only tab-independent choices go in the URL. Invalid values are ignored, never raised.
+Only tab-independent choices go in the URL. Invalid values are ignored, never raised. Every
+change of the view adds a browser history entry; back and forward bring those views back.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import vizcnn
 from vizcnn.ui.selection import Lang, Selection, Source
@@ -83,6 +85,12 @@ def read(params: Mapping[str, str]) -> dict[str, Any]:
 def current() -> dict[str, str]:
     """The page's query parameters (last value of each)."""
     return {k: st.query_params.get(k) for k in st.query_params}
+
+
+def history_navigation() -> bool:
+    """True when this run comes from the browser's back or forward button: the URL then
+    holds an earlier view, which the app should show rather than overwrite."""
+    return bool(getattr(get_script_run_ctx(), "is_history_navigation", False))
 
 
 def publish(selection: Selection) -> None:

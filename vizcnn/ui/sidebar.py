@@ -7,6 +7,7 @@ value restored from the URL or set by a callback never fights a widget default.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import streamlit as st
@@ -32,11 +33,13 @@ K_SPEC = "user_spec"
 K_TAB = "tab"
 OPTION_PREFIX = "opt_"
 KEEP = "page"  # widget values survive while hidden (e.g. the zoo widgets in "Your model")
+LAST_CHOICES = "_last_choices"
 
 CUSTOM = "custom"
 PRESETS: tuple[int, ...] = (32, 64, 96, 128, 160, 192, 224, 227, 256, 299, 320, 384, 416, 512)
 DEFAULT_MODEL = "resnet18"
 MAX_SIDE = 4096
+NEEDS_SE = ("se_reduction",)  # options that only matter once the "se" toggle is on
 
 
 def option_key(name: str) -> str:
@@ -47,47 +50,107 @@ def family_of(model: str) -> str:
     return vizcnn.model_card(model).family
 
 
+def _set_preset(value: int | str) -> None:
+    """Set the preset and forget its remembered value, which a callback later in the same
+    rerun would otherwise send again (see :func:`remember_choices`)."""
+    st.session_state[K_PRESET] = value
+    st.session_state.get(LAST_CHOICES, {}).pop(K_PRESET, None)
+
+
 def _set_input_for(model: str) -> None:
     """A new model starts at the input size its paper uses (227 for the original AlexNet)."""
     card = vizcnn.model_card(model)
     st.session_state[K_HEIGHT] = st.session_state[K_WIDTH] = card.input_size
     st.session_state[K_CHANNELS] = card.in_channels
-    st.session_state[K_PRESET] = card.input_size if card.input_size in PRESETS else CUSTOM
+    _set_preset(card.input_size if card.input_size in PRESETS else CUSTOM)
+
+
+def remember_choices(keys: Iterable[str]) -> None:
+    """Note the values of the choice widgets whose option labels depend on the language or
+    the model (call at the end of every run).
+
+    The browser keeps a radio's or selectbox's value as its option *label*. When the labels
+    change (another language, or a model whose deepest depth is another number), the browser
+    would send back a label that is no longer an option, and Streamlit would reset the widget
+    to its first option, or hand a callback the stale label. Setting these keys again in the
+    callback that changes the labels (see :func:`_resend_choices`) makes Streamlit send the
+    new labels to the browser instead.
+    """
+    state = st.session_state
+    state[LAST_CHOICES] = {key: state[key] for key in keys if key in state}
+
+
+def _resend_choices() -> None:
+    state = st.session_state
+    for key, value in state.get(LAST_CHOICES, {}).items():
+        state[key] = value
 
 
 def _on_family() -> None:
+    _resend_choices()
     family = st.session_state[K_FAMILY]
     st.session_state[K_MODEL] = vizcnn.list_models(family)[0]
     _set_input_for(st.session_state[K_MODEL])
 
 
 def _on_model() -> None:
+    _resend_choices()
     _set_input_for(st.session_state[K_MODEL])
 
 
 def _on_preset() -> None:
     preset = st.session_state[K_PRESET]
-    if preset != CUSTOM:
+    if preset in PRESETS:  # never trust a label: a stale one must not crash the callback
         st.session_state[K_HEIGHT] = st.session_state[K_WIDTH] = int(preset)
 
 
 def _on_side() -> None:
     h, w = st.session_state[K_HEIGHT], st.session_state[K_WIDTH]
-    st.session_state[K_PRESET] = h if h == w and h in PRESETS else CUSTOM
+    _set_preset(h if h == w and h in PRESETS else CUSTOM)
 
 
-def _on_lang(previous: str) -> None:
-    """Keep the open tab open when its label changes language."""
-    tab = st.session_state.get(K_TAB)
-    old, new = tab_labels(previous), tab_labels(st.session_state[K_LANG])
+def _language_changed(previous: str) -> None:
+    """Keep the open tab open and every choice as it was when the labels change language."""
+    state = st.session_state
+    _resend_choices()
+    tab = state.get(K_TAB)
+    old, new = tab_labels(previous), tab_labels(state[K_LANG])
     if tab in old:
-        st.session_state[K_TAB] = new[old.index(tab)]
+        state[K_TAB] = new[old.index(tab)]
+
+
+def _apply_query(found: dict[str, Any]) -> None:
+    """Set the sidebar's state from a parsed query string (see :func:`query.read`)."""
+    state = st.session_state
+    previous = state[K_LANG]
+    if found.get("lang", previous) != previous:
+        state[K_LANG] = found["lang"]
+        _language_changed(previous)
+    state[K_SOURCE] = found.get("source", state[K_SOURCE])
+    if found.get("source") == Source.USER.value and "model" in found:
+        state[K_SPEC] = found["model"]
+    elif "model" in found:
+        state[K_MODEL], state[K_FAMILY] = found["model"], family_of(found["model"])
+        chosen = found.get("options", {})
+        for opt in vizcnn.model_card(found["model"]).options:
+            state[option_key(opt.name)] = chosen.get(opt.name, opt.default)
+    _set_input_for(state[K_MODEL])
+    if "shape" in found:
+        state[K_BATCH], state[K_CHANNELS], state[K_HEIGHT], state[K_WIDTH] = found["shape"]
+        height, width = found["shape"][2:]
+        _set_preset(height if height == width and height in PRESETS else CUSTOM)
+    state[K_CLASSES] = found.get("classes", state[K_CLASSES])
+    state[K_MODE] = found.get("mode", state[K_MODE])
 
 
 def init_state() -> None:
-    """Defaults for a new session, then whatever the URL asks for (once per session)."""
+    """Defaults for a new session, then whatever the URL asks for: once per session, and
+    again when the browser's back or forward button brings back an earlier URL."""
     state = st.session_state
     if state.get("_initialised"):
+        if query.history_navigation():
+            _resend_choices()
+            _apply_query(query.read(query.current()))
         return
     state["_initialised"] = True
     state.setdefault(K_LANG, Lang.EN.value)
@@ -98,22 +161,7 @@ def init_state() -> None:
     state.setdefault(K_MODE, "eval")
     state.setdefault(K_BATCH, 1)
     state.setdefault(K_SPEC, "")
-    found = query.read(query.current())
-    state[K_LANG] = found.get("lang", state[K_LANG])
-    state[K_SOURCE] = found.get("source", state[K_SOURCE])
-    if found.get("source") == Source.USER.value and "model" in found:
-        state[K_SPEC] = found["model"]
-    elif "model" in found:
-        state[K_MODEL], state[K_FAMILY] = found["model"], family_of(found["model"])
-        for name, value in found.get("options", {}).items():
-            state[option_key(name)] = value
-    _set_input_for(state[K_MODEL])
-    if "shape" in found:
-        state[K_BATCH], state[K_CHANNELS], state[K_HEIGHT], state[K_WIDTH] = found["shape"]
-        height, width = found["shape"][2:]
-        state[K_PRESET] = height if height == width and height in PRESETS else CUSTOM
-    state[K_CLASSES] = found.get("classes", state[K_CLASSES])
-    state[K_MODE] = found.get("mode", state[K_MODE])
+    _apply_query(query.read(query.current()))
 
 
 def _sanitise(key: str, allowed: list, default: Any) -> None:
@@ -142,7 +190,11 @@ def _zoo_controls(lang: str) -> tuple[str, tuple[tuple[str, Any], ...], int]:
         else:
             choices = list(opt.choices) or [opt.default]
             _sanitise(key, choices, opt.default)
-            value = st.selectbox(label, choices, key=key, persist_state=KEEP, help=help_text)
+            # the SE ratio means nothing while a ResNet has no SE blocks: say so, greyed out
+            idle = opt.name in NEEDS_SE and dict(options).get("se") is False
+            value = st.selectbox(label, choices, key=key, persist_state=KEEP,
+                                 help=tr(lang, "opt.needs_se") if idle else help_text,
+                                 disabled=idle)
         options.append((opt.name, value))
     classes = int(st.number_input(tr(lang, "classes"), min_value=1, max_value=100_000, step=1,
                                   key=K_CLASSES, persist_state=KEEP))
@@ -183,7 +235,7 @@ def render_sidebar() -> Selection:
         lang = st.session_state[K_LANG]
         st.radio(tr(lang, "language"), [lang_.value for lang_ in Lang], key=K_LANG,
                  persist_state=KEEP, format_func=LANG_NAMES.__getitem__, horizontal=True,
-                 on_change=_on_lang, args=(lang,))
+                 on_change=_language_changed, args=(lang,))
         lang = st.session_state[K_LANG]
         st.header(tr(lang, "model"))
         source = Source(st.segmented_control(

@@ -28,6 +28,11 @@ EN: dict[str, str] = {
     "hint_channels": "The model takes {channels}-channel input.",
     "hint_min_side": "The smallest square input it accepts is {side}×{side} "
                      "(input shape {shape}).",
+    "hint_side_range": "In {mode} mode it accepts square inputs from {low}×{low} to "
+                       "{high}×{high} only (e.g. input shape {shape}).",
+    "hint_one_side": "In {mode} mode the only square input it accepts is {side}×{side} "
+                     "(input shape {shape}).",
+    "bad_model": "The model could not be loaded or built: {error}",
     "unexpected": "Something went wrong while drawing this part ({error}). The rest of the "
                   "app still works; try other settings.",
     "download": "Download",
@@ -74,6 +79,7 @@ EN: dict[str, str] = {
     "opt.stride_on": "Downsampling stride on",
     "opt.stride_on.help": "Put the stride-2 of a bottleneck on its 3×3 conv (torchvision, "
                           "'ResNet v1.5') or on the first 1×1 conv (the original paper).",
+    "opt.needs_se": "Only matters with squeeze-and-excitation switched on.",
     "opt.aux_logits": "Auxiliary classifiers",
     "opt.aux_logits.help": "Build GoogLeNet's two auxiliary heads (they run in train mode).",
     "opt.transform_input": "Transform input",
@@ -225,6 +231,10 @@ ZH: dict[str, str] = {
     "bad_input": "该输入与模型不匹配：{error}",
     "hint_channels": "该模型需要 {channels} 通道的输入。",
     "hint_min_side": "它能接受的最小正方形输入是 {side}×{side}（输入形状 {shape}）。",
+    "hint_side_range": "在{mode}模式下，它只接受 {low}×{low} 到 {high}×{high} 的正方形输入"
+                       "（例如输入形状 {shape}）。",
+    "hint_one_side": "在{mode}模式下，它只接受 {side}×{side} 这一种正方形输入（输入形状 {shape}）。",
+    "bad_model": "无法加载或构建模型：{error}",
     "unexpected": "绘制这一部分时出错（{error}）。应用的其他部分仍可使用，请换个设置试试。",
     "download": "下载",
     "download_html": "下载 HTML",
@@ -270,6 +280,7 @@ ZH: dict[str, str] = {
     "opt.stride_on": "下采样步长放在",
     "opt.stride_on.help": "瓶颈块的步长 2 放在 3×3 卷积上（torchvision，“ResNet v1.5”）"
                           "还是放在第一个 1×1 卷积上（原论文）。",
+    "opt.needs_se": "只有打开 SE 注意力后才起作用。",
     "opt.aux_logits": "辅助分类器",
     "opt.aux_logits.help": "构建 GoogLeNet 的两个辅助分类头（在训练模式下运行）。",
     "opt.transform_input": "输入变换",
