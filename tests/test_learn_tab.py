@@ -178,3 +178,25 @@ def test_a_model_outside_the_zoo_gets_the_worked_formulas() -> None:
     latex = "\n".join(m.value for m in at.latex)
     # ⌊(33 − 3)/2⌋ + 1 = 16, batch 2: MACs = 2·16·16·8·3·3·3
     assert r"\frac{30}{2}" in latex and "= 16" in latex and "110{,}592" in latex
+
+
+def _app_with_options(model: str, options: dict) -> None:
+    import vizcnn
+    from vizcnn.ui.learn import render_learn_tab
+
+    trace = vizcnn.trace(model, (1, 3, 224, 224), **options)
+    render_learn_tab(trace, model, "en", options=options)
+
+
+def test_whatif_starts_from_the_sidebar_options() -> None:
+    at = AppTest.from_function(_app_with_options, args=("mobilenet_v2", {"width_mult": 0.5}),
+                               default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.select_slider(key="learn_whatif_width").value == 0.5
+    half = vizcnn.trace("mobilenet_v2", (1, 3, 224, 224), width_mult=0.5)
+    now = at.dataframe[-1].value.iloc[0]
+    assert now["Now"] == half.params and now["Changed"] == half.params
+    at.select_slider(key="learn_whatif_width").set_value(1.0).run()
+    changed = at.dataframe[-1].value.iloc[0]
+    assert changed["Now"] == half.params and changed["Changed"] == 3_504_872

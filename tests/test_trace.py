@@ -304,3 +304,7 @@ def test_min_input_size() -> None:
     with pytest.raises(vizcnn.ShapeError):
         vizcnn.trace("alexnet", (1, 3, 62, 62))
     assert vizcnn.min_input_size(nn.Sequential(nn.Conv2d(1, 2, 5), nn.MaxPool2d(2))) == 6
+    # The paper GoogLeNet's aux heads (5×5/3 pool) only run in train mode.
+    assert vizcnn.min_input_size("googlenet_paper") == 47
+    with pytest.raises(vizcnn.VizcnnError, match="rejects even the largest side tried"):
+        vizcnn.min_input_size("googlenet_paper", training=True, max_size=512)

@@ -250,10 +250,14 @@ def _receptive_fields(tracer: Tracer) -> None:
 
 
 def min_input_size(model: nn.Module | str, channels: int | None = None, batch: int = 1,
-                   max_size: int = 4096, **options: Any) -> int:
-    """The smallest square input side the model accepts (binary search over traces)."""
+                   max_size: int = 4096, training: bool | None = None, **options: Any) -> int:
+    """The smallest square input side the model accepts (binary search over traces).
+
+    ``training`` as in :func:`trace`: a zoo name is checked in eval mode unless asked.
+    """
     if isinstance(model, str):
         channels = channels or model_card(model).in_channels
+        training = bool(training)
         with torch.device("meta"):
             model = build(model, **options)
     if channels is None:
@@ -261,13 +265,16 @@ def min_input_size(model: nn.Module | str, channels: int | None = None, batch: i
 
     def accepts(side: int) -> bool:
         try:
-            trace(model, (batch, channels, side, side))
+            trace(model, (batch, channels, side, side), training=training)
             return True
         except ShapeError:
             return False
 
-    if not accepts(max_size):
-        raise VizcnnError(f"{type(model).__name__} accepts no square input up to {max_size}")
+    try:
+        trace(model, (batch, channels, max_size, max_size), training=training)
+    except ShapeError as error:
+        raise VizcnnError(f"{type(model).__name__} rejects even the largest side tried "
+                          f"({max_size}), so there is no smallest one to find: {error}") from None
     low, high = 1, max_size
     while low < high:
         mid = (low + high) // 2

@@ -257,19 +257,19 @@ _EN: dict[str, str] = {
     # what-if
     "sec_whatif": "What if…",
     "whatif_intro": (
-        "Change a knob the papers turn and compare with the default model at this input: "
-        "each scenario is built and traced."),
+        "Change a knob the papers turn and compare with the model as set in the sidebar, at "
+        "this input: each scenario is built and traced."),
     "knob_resolution": "Input resolution",
     "knob_width": "Width multiplier",
     "knob_groups": "Groups g",
     "knob_se": "Add SE blocks",
     "knob_se_ratio": "SE reduction ratio r",
     "col_metric": "Quantity",
-    "col_default": "Default",
+    "col_default": "Now",
     "col_changed": "Changed",
     "col_delta": "Change",
     "col_delta_pct": "Change %",
-    "whatif_setting": "Default input {base}; changed input {changed}; options: {options}.",
+    "whatif_setting": "Current input {base}; changed input {changed}; options: {options}.",
 }
 
 _ZH: dict[str, str] = {
@@ -442,18 +442,18 @@ _ZH: dict[str, str] = {
         "{factor} 倍，权重是 {params_factor} 倍；论文公式给出 {formula} 倍。"),
     # what-if
     "sec_whatif": "如果……会怎样",
-    "whatif_intro": "改变论文中常调的一个参数，与当前输入下的默认模型对比：每种情况都真实搭建并追踪。",
+    "whatif_intro": "改变论文中常调的一个参数，与侧边栏中当前设置的模型（同一输入）对比：每种情况都真实搭建并追踪。",
     "knob_resolution": "输入分辨率",
     "knob_width": "宽度系数",
     "knob_groups": "分组数 g",
     "knob_se": "加入 SE 模块",
     "knob_se_ratio": "SE 降维比例 r",
     "col_metric": "指标",
-    "col_default": "默认",
+    "col_default": "当前",
     "col_changed": "修改后",
     "col_delta": "变化",
     "col_delta_pct": "变化 %",
-    "whatif_setting": "默认输入 {base}；修改后输入 {changed}；选项：{options}。",
+    "whatif_setting": "当前输入 {base}；修改后输入 {changed}；选项：{options}。",
 }
 
 TEXTS: dict[Lang, dict[str, str]] = {Lang.EN: _EN, Lang.ZH: _ZH}

@@ -62,19 +62,6 @@ def trace_for(key: TraceKey) -> Trace:
     return _zoo_trace(model, options, shape, num_classes, training)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def min_side_for(key: TraceKey) -> int | None:
-    """The smallest square side the selected model accepts with its expected channels, or
-    None when it cannot be found (e.g. the model rejects every square input)."""
-    source, model, options, _shape, _classes, _training = key
-    try:
-        if source == Source.USER.value:
-            return vizcnn.min_input_size(user_model(model))
-        return vizcnn.min_input_size(model, **dict(options))
-    except Exception:  # only a hint for an error message: never let it raise
-        return None
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
 def expected_channels(key: TraceKey) -> int | None:
     """Input channels the model expects (zoo card, or the first conv of a user model)."""

@@ -52,8 +52,8 @@ def svg_for_page(svg: bytes, zoom: object) -> str:
     match = _SIZE.search(text)
     if match:
         width, height = float(match.group(1)), float(match.group(2))
-        if zoom == FIT:
-            size = 'width="100%"'
+        if zoom == FIT:  # shrink a wide graph to the page, never enlarge a narrow one
+            size = f'width="{width:.0f}pt" style="max-width:100%; height:auto"'
         else:
             scale = float(zoom) / 100  # type: ignore[arg-type]
             size = f'width="{width * scale:.0f}pt" height="{height * scale:.0f}pt"'

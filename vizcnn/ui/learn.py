@@ -76,7 +76,8 @@ def render_learn_tab(trace: Graph, model_name: str, lang: str,
         if ideas.intersection(section_ideas) or (section == "se" and has_se_option):
             _guarded(language, f"sec_{section}", renderers[section])
     if card is not None:
-        _guarded(language, "sec_whatif", lambda: _whatif_section(trace, model_name, language, key))
+        _guarded(language, "sec_whatif",
+                 lambda: _whatif_section(trace, model_name, language, key, opts))
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -362,7 +363,8 @@ def _ghost_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
 
 
 def _whatif_section(trace: Graph, model_name: str, lang: Lang,
-                    key: Callable[[str], str]) -> None:
+                    key: Callable[[str], str], options: Mapping[str, Any]) -> None:
+    """Compare the model as set in the sidebar (``options``) with one knob turned."""
     st.markdown(text("whatif_intro", lang))
     input_size = tuple(trace.input_shapes[0])
     resolution: int | None = None
@@ -370,20 +372,23 @@ def _whatif_section(trace: Graph, model_name: str, lang: Lang,
     se_on = False
     for spec in whatif.knobs(model_name, input_size):
         label = text(f"knob_{spec.knob.value}", lang)
+        current = options.get(spec.option, spec.default) if spec.option else spec.default
         if spec.knob is whatif.Knob.RESOLUTION:
             if len(input_size) < 4:
                 continue
-            resolution = int(st.select_slider(label, spec.choices, value=spec.default,
+            resolution = int(st.select_slider(label, spec.choices, value=current,
                                               key=key("whatif_resolution")))
         elif spec.knob is whatif.Knob.SE:
-            se_on = st.checkbox(label, value=bool(spec.default), key=key("whatif_se"))
+            se_on = st.checkbox(label, value=bool(current), key=key("whatif_se"))
             changes[spec.option] = se_on  # type: ignore[index]
         elif spec.knob is whatif.Knob.SE_RATIO and "se" in changes and not se_on:
             continue  # the ratio only matters once SE is switched on
         else:
+            choices = spec.choices if current in spec.choices else (*spec.choices, current)
             changes[spec.option] = st.select_slider(  # type: ignore[index]
-                label, spec.choices, value=spec.default, key=key(f"whatif_{spec.knob.value}"))
-    result = whatif.what_if(model_name, input_size, changes, resolution,
+                label, sorted(choices), value=current, key=key(f"whatif_{spec.knob.value}"))
+    base = {**whatif.default_options(model_name), **options}
+    result = whatif.what_if(model_name, input_size, changes, resolution, base_options=base,
                             training=trace.training)
     names = ("params", "macs", "flops")
     columns = st.columns(len(names))
