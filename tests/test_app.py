@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import vizcnn
-from vizcnn.render.dot import human
+from vizcnn.units import human
 from vizcnn.ui.strings import EN, STRINGS, TAB_KEYS, ZH
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -615,3 +615,16 @@ def test_user_model_opt_in_through_a_secret(monkeypatch) -> None:
     at.run()
     at.segmented_control(key="source").set_value("user").run()
     assert "user_spec" in [t.key for t in at.text_input]
+
+
+def test_learn_what_if_can_be_shown_in_every_tab() -> None:
+    at = run_app(model="mobilenet_v2")
+    open_tab(at, "Learn")
+    at.select_slider(key="learn_whatif_width").set_value(0.5).run()
+    at.select_slider(key="learn_whatif_resolution").set_value(160).run()
+    at.button(key="learn_whatif_apply").click().run()
+    assert_clean(at)
+    assert at.session_state["opt_width_mult"] == 0.5
+    assert (at.session_state["height"], at.session_state["width"]) == (160, 160)
+    half = vizcnn.trace("mobilenet_v2", (1, 3, 160, 160), width_mult=0.5)
+    assert human(half.macs) in summary(at)

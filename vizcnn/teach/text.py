@@ -270,6 +270,9 @@ _EN: dict[str, str] = {
     "col_delta": "Change",
     "col_delta_pct": "Change %",
     "whatif_setting": "Current input {base}; changed input {changed}; options: {options}.",
+    "whatif_apply": "Show this in every tab",
+    "whatif_apply_help": "Set the sidebar to these options, so the graph, tables and charts "
+                         "show the changed model.",
 }
 
 _ZH: dict[str, str] = {
@@ -454,6 +457,8 @@ _ZH: dict[str, str] = {
     "col_delta": "变化",
     "col_delta_pct": "变化 %",
     "whatif_setting": "当前输入 {base}；修改后输入 {changed}；选项：{options}。",
+    "whatif_apply": "在所有标签页中显示",
+    "whatif_apply_help": "把侧边栏设为这些选项，计算图、表格和图表都随之显示修改后的模型。",
 }
 
 TEXTS: dict[Lang, dict[str, str]] = {Lang.EN: _EN, Lang.ZH: _ZH}

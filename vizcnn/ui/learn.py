@@ -19,6 +19,7 @@ from vizcnn.teach import (
     depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks, whatif,
 )
 from vizcnn.teach.text import Lang, as_lang, fmt_int, fmt_pct, fmt_si, text
+from vizcnn.ui.sidebar import apply_selection
 from vizcnn.zoo import ModelCard, model_card
 
 # Key ideas (model card key blocks) → the section that teaches them, in the seed's order.
@@ -360,8 +361,6 @@ def _ghost_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
 
 
 # ---------------------------------------------------------------------------- what-if
-
-
 def _whatif_section(trace: Graph, model_name: str, lang: Lang,
                     key: Callable[[str], str], options: Mapping[str, Any]) -> None:
     """Compare the model as set in the sidebar (``options``) with one knob turned."""
@@ -405,6 +404,8 @@ def _whatif_section(trace: Graph, model_name: str, lang: Lang,
         text("col_delta", lang): result.deltas[name].absolute,
         text("col_delta_pct", lang): fmt_pct(result.deltas[name].percent),
     } for name in (*names, "activation_bytes")]), hide_index=True, key=key("whatif_table"))
+    st.button(text("whatif_apply", lang), key=key("whatif_apply"), on_click=apply_selection,
+              args=(dict(changes), resolution), help=text("whatif_apply_help", lang))
     st.caption(text("whatif_setting", lang, base=_shape(result.base_input),
                     changed=_shape(result.changed_input),
                     options=", ".join(f"{k}={v}" for k, v in result.changed_options.items())

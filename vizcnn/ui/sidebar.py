@@ -109,6 +109,18 @@ def _on_side() -> None:
     _set_preset(h if h == w and h in PRESETS else CUSTOM)
 
 
+def apply_selection(options: dict[str, Any], side: int | None = None) -> None:
+    """Set option widgets (and a square input side) from code, e.g. the Learn tab's what-if.
+
+    Call it from a widget callback: the sidebar's widgets read these values on the rerun.
+    """
+    for name, value in options.items():
+        st.session_state[option_key(name)] = value
+    if side is not None:
+        st.session_state[K_HEIGHT] = st.session_state[K_WIDTH] = side
+        _on_side()
+
+
 def _language_changed(previous: str) -> None:
     """Keep the open tab open and every choice as it was when the labels change language."""
     state = st.session_state
