@@ -304,7 +304,17 @@ def test_min_input_size() -> None:
     with pytest.raises(vizcnn.ShapeError):
         vizcnn.trace("alexnet", (1, 3, 62, 62))
     assert vizcnn.min_input_size(nn.Sequential(nn.Conv2d(1, 2, 5), nn.MaxPool2d(2))) == 6
-    # The paper GoogLeNet's aux heads (5×5/3 pool) only run in train mode.
+    # The paper GoogLeNet's aux heads (a fixed 5×5/3 pool feeding a fixed linear layer) run
+    # in train mode only, where they accept a narrow band of sides around 224.
     assert vizcnn.min_input_size("googlenet_paper") == 47
-    with pytest.raises(vizcnn.VizcnnError, match="rejects even the largest side tried"):
-        vizcnn.min_input_size("googlenet_paper", training=True, max_size=512)
+    assert vizcnn.accepted_sides("googlenet_paper") == (47, None)
+    low, high = vizcnn.accepted_sides("googlenet_paper", training=True)
+    assert low <= 224 <= high < 300
+    vizcnn.trace("googlenet_paper", (1, 3, low, low), training=True)
+    for side in (low - 1, high + 1):
+        with pytest.raises(vizcnn.ShapeError):
+            vizcnn.trace("googlenet_paper", (1, 3, side, side), training=True)
+    lenet = nn.Sequential(nn.Conv2d(1, 6, 5), nn.Flatten(), nn.Linear(6 * 24 * 24, 10))
+    assert vizcnn.accepted_sides(lenet) == (28, 28)
+    with pytest.raises(vizcnn.VizcnnError, match="accepts no square input"):
+        vizcnn.min_input_size(nn.Sequential(nn.Flatten(), nn.Linear(7, 2)))

@@ -249,15 +249,25 @@ def _receptive_fields(tracer: Tracer) -> None:
         node.receptive_field, node.effective_stride = rf, jump
 
 
-def min_input_size(model: nn.Module | str, channels: int | None = None, batch: int = 1,
-                   max_size: int = 4096, training: bool | None = None, **options: Any) -> int:
-    """The smallest square input side the model accepts (binary search over traces).
+# Square sides to try when the largest is rejected: a network with a fixed-size classifier
+# (LeNet on 28×28, the paper GoogLeNet's aux heads around 224) takes a narrow band only.
+COMMON_SIDES = (28, 32, 64, 96, 128, 160, 192, 224, 227, 256, 299, 320, 384, 512)
 
-    ``training`` as in :func:`trace`: a zoo name is checked in eval mode unless asked.
+
+def accepted_sides(model: nn.Module | str, channels: int | None = None, batch: int = 1,
+                   max_size: int = 4096, training: bool | None = None, **options: Any
+                   ) -> tuple[int, int | None] | None:
+    """The smallest and largest square input side the model accepts (largest ``None``: every
+    side up to ``max_size``), or ``None`` when no side tried works.
+
+    Binary searches over traces, assuming the accepted sides form one range, as pools,
+    strides and fixed-size classifiers make them. ``training`` as in :func:`trace`.
     """
+    preferred = max_size
     if isinstance(model, str):
-        channels = channels or model_card(model).in_channels
-        training = bool(training)
+        card = model_card(model)
+        channels, preferred, training = channels or card.in_channels, card.input_size, bool(
+            training)
         with torch.device("meta"):
             model = build(model, **options)
     if channels is None:
@@ -270,19 +280,32 @@ def min_input_size(model: nn.Module | str, channels: int | None = None, batch: i
         except ShapeError:
             return False
 
-    try:
-        trace(model, (batch, channels, max_size, max_size), training=training)
-    except ShapeError as error:
-        raise VizcnnError(f"{type(model).__name__} rejects even the largest side tried "
-                          f"({max_size}), so there is no smallest one to find: {error}") from None
-    low, high = 1, max_size
+    takes_max = accepts(max_size)
+    anchor = max_size if takes_max else next(
+        (side for side in (preferred, *COMMON_SIDES) if side < max_size and accepts(side)), None)
+    if anchor is None:
+        return None
+    low, high = 1, anchor  # the smallest accepted side is in [1, anchor]
     while low < high:
         mid = (low + high) // 2
-        if accepts(mid):
-            high = mid
-        else:
-            low = mid + 1
-    return low
+        low, high = (low, mid) if accepts(mid) else (mid + 1, high)
+    if takes_max:
+        return low, None
+    smallest, low, high = low, anchor, max_size  # the largest is in [anchor, max_size)
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if accepts(mid) else (low, mid - 1)
+    return smallest, low
+
+
+def min_input_size(model: nn.Module | str, channels: int | None = None, batch: int = 1,
+                   max_size: int = 4096, training: bool | None = None, **options: Any) -> int:
+    """The smallest square input side the model accepts; see :func:`accepted_sides`."""
+    sides = accepted_sides(model, channels, batch, max_size, training, **options)
+    if sides is None:
+        name = model if isinstance(model, str) else type(model).__name__
+        raise VizcnnError(f"{name} accepts no square input side tried (up to {max_size})")
+    return sides[0]
 
 
 def _first_conv_channels(model: nn.Module) -> int:
@@ -292,4 +315,4 @@ def _first_conv_channels(model: nn.Module) -> int:
     return 3
 
 
-__all__ = ["Trace", "trace", "min_input_size"]
+__all__ = ["Trace", "accepted_sides", "min_input_size", "trace"]

@@ -4,7 +4,7 @@ traceback, and the rest of the page keeps working."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
@@ -19,73 +19,20 @@ from vizcnn.ui.strings import tr
 
 log = logging.getLogger("vizcnn.app")
 
-MAX_SIDE = 4096
-
-
-def _first_true(accepts: Callable[[int], bool], low: int, high: int) -> int:
-    """The smallest side in [low, high] that ``accepts`` takes, given that it takes ``high``
-    and every side above the smallest one."""
-    while low < high:
-        mid = (low + high) // 2
-        if accepts(mid):
-            high = mid
-        else:
-            low = mid + 1
-    return low
-
-
-def _last_true(accepts: Callable[[int], bool], low: int, high: int) -> int:
-    """The largest side in [low, high] that ``accepts`` takes, given that it takes ``low``
-    and every side below the largest one."""
-    while low < high:
-        mid = (low + high + 1) // 2
-        if accepts(mid):
-            low = mid
-        else:
-            high = mid - 1
-    return low
-
-
-# Square sides to try when the model's own input size is rejected: a small network with a
-# fixed-size classifier (LeNet on 28×28 or 32×32, say) takes one size only.
-PROBES: tuple[int, ...] = (28, 32, 64, 96, 128, 160, 192, 227, 256, 299, 320, 384, 512)
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def accepted_sides(key: TraceKey) -> tuple[int, int | None] | None:
-    """The smallest and the largest square side the selected model accepts in the selected
-    mode (largest None: anything up to 4096), or None when no square side tried works.
-
-    Traced in the selection's train/eval mode: GoogLeNet's paper heads, which run only in
-    training, take a narrow band of sizes around 224 (a fixed 5×5 pool feeds a fixed linear
-    layer), while the same model in eval mode takes anything from 47×47 up. Assumes the
-    accepted sides form one range, as they do for pools, strides and fixed linear layers.
-    """
+    """:func:`vizcnn.accepted_sides` of the selected model in the selected train/eval mode
+    (GoogLeNet's paper heads, which run only in training, take a narrow band around 224)."""
     source, name, options, _shape, num_classes, training = key
     try:
         model: nn.Module
         if source == Source.USER.value:
-            model, size = cache.user_model(name), 224
+            model = cache.user_model(name)
         else:
             with torch.device("meta"):
                 model = vizcnn.build(name, num_classes=num_classes, **dict(options))
-            size = vizcnn.model_card(name).input_size
-        channels = cache.expected_channels(key) or 3
-
-        def accepts(side: int) -> bool:
-            try:
-                vizcnn.trace(model, (1, channels, side, side), training=training)
-                return True
-            except VizcnnError:
-                return False
-
-        takes_max = accepts(MAX_SIDE)
-        anchor = next((side for side in (size, *PROBES) if accepts(side)),
-                      MAX_SIDE if takes_max else None)
-        if anchor is None:
-            return None
-        smallest = _first_true(accepts, 1, anchor)
-        return smallest, None if takes_max else _last_true(accepts, anchor, MAX_SIDE)
+        return vizcnn.accepted_sides(model, cache.expected_channels(key) or 3,
+                                     training=training)
     except Exception:  # only a hint for an error message: never let it raise
         return None
 
