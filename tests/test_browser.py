@@ -101,6 +101,18 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page in its own context (no shared cookies or history), closed afterwards."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    fresh = context.new_page()
+    fresh.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield fresh
+    finally:
+        context.close()
+
+
 def choose(page: Page, key: str, option: str) -> None:
     """Pick ``option`` in the selectbox or multiselect keyed ``key``."""
     page.locator(f".st-key-{key} [role='combobox']").first.click()
@@ -142,93 +154,81 @@ def screenshot(page: Page, name: str, graph_text: str | None = None) -> None:
         page.screenshot(path=str(folder / f"{name}.png"))
 
 
-def test_googlenet_in_a_real_browser(server_url: str, browser: Browser) -> None:
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        page.goto(server_url)
-        expect(page.locator(".vizcnn-graph svg")).to_be_visible()
-        choose(page, "family", "GoogLeNet")
-        settle(page)
-        expect(page.locator(".st-key-model_card")).to_contain_text("Going Deeper")
-        expect(page.locator(".vizcnn-graph svg")).to_contain_text("inception3a")
+def test_googlenet_in_a_real_browser(server_url: str, page: Page) -> None:
+    page.goto(server_url)
+    expect(page.locator(".vizcnn-graph svg")).to_be_visible()
+    choose(page, "family", "GoogLeNet")
+    settle(page)
+    expect(page.locator(".st-key-model_card")).to_contain_text("Going Deeper")
+    expect(page.locator(".vizcnn-graph svg")).to_contain_text("inception3a")
 
-        # Depth 1: every Inception block is one closed box, no branch is drawn.
-        page.locator(".st-key-g_depth input[type='range']").focus()
-        page.keyboard.press("Home")
-        settle(page)
-        expect(page.locator(".vizcnn-graph svg")).not_to_contain_text("branch1")
+    # Depth 1: every Inception block is one closed box, no branch is drawn.
+    page.locator(".st-key-g_depth input[type='range']").focus()
+    page.keyboard.press("Home")
+    settle(page)
+    expect(page.locator(".vizcnn-graph svg")).not_to_contain_text("branch1")
 
-        # Open inception3a alone: its four branches appear, inception3b stays closed.
-        choose(page, "g_expand", "inception3a · Inception")
-        page.keyboard.press("Escape")
-        settle(page)
-        expect(page.locator(".vizcnn-graph svg")).to_contain_text("inception3a.branch4")
-        svg = graph_svg(page)
-        for branch in ("branch1", "branch2", "branch3", "branch4"):
-            assert f"inception3a.{branch}" in svg
-        assert "inception3b.branch1" not in svg
-        assert page.get_by_test_id("stException").count() == 0
+    # Open inception3a alone: its four branches appear, inception3b stays closed.
+    choose(page, "g_expand", "inception3a · Inception")
+    page.keyboard.press("Escape")
+    settle(page)
+    expect(page.locator(".vizcnn-graph svg")).to_contain_text("inception3a.branch4")
+    svg = graph_svg(page)
+    for branch in ("branch1", "branch2", "branch3", "branch4"):
+        assert f"inception3a.{branch}" in svg
+    assert "inception3b.branch1" not in svg
+    assert page.get_by_test_id("stException").count() == 0
 
-        # Zoom out one step (100% → 75%): the SVG is drawn smaller, the text stays in it.
-        width = page.locator(".vizcnn-graph svg").first.get_attribute("width")
-        page.locator(".st-key-g_zoom input[type='range']").focus()
-        page.keyboard.press("ArrowLeft")
-        settle(page)
-        expect(page.locator(".vizcnn-graph svg").first).not_to_have_attribute("width", width)
-        expect(page.locator(".vizcnn-graph svg")).to_contain_text("inception3a.branch4")
-        screenshot(page, "graph", graph_text="inception3a")
+    # Zoom out one step (100% → 75%): the SVG is drawn smaller, the text stays in it.
+    width = page.locator(".vizcnn-graph svg").first.get_attribute("width")
+    page.locator(".st-key-g_zoom input[type='range']").focus()
+    page.keyboard.press("ArrowLeft")
+    settle(page)
+    expect(page.locator(".vizcnn-graph svg").first).not_to_have_attribute("width", width)
+    expect(page.locator(".vizcnn-graph svg")).to_contain_text("inception3a.branch4")
+    screenshot(page, "graph", graph_text="inception3a")
 
+    with page.expect_download() as download_info:
+        page.locator(".st-key-dl_svg button").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".svg")
+    root = ET.parse(download.path()).getroot()
+    assert root.tag.endswith("svg")
+    assert "inception3a.branch2" in ET.tostring(root, encoding="unicode")
+    # PNG and PDF are rendered only when clicked (on a server thread): check they arrive
+    for key, magic in (("dl_png", b"\x89PNG"), ("dl_pdf", b"%PDF"), ("dl_dot", b"digraph")):
         with page.expect_download() as download_info:
-            page.locator(".st-key-dl_svg button").click()
-        download = download_info.value
-        assert download.suggested_filename.endswith(".svg")
-        root = ET.parse(download.path()).getroot()
-        assert root.tag.endswith("svg")
-        assert "inception3a.branch2" in ET.tostring(root, encoding="unicode")
-        # PNG and PDF are rendered only when clicked (on a server thread): check they arrive
-        for key, magic in (("dl_png", b"\x89PNG"), ("dl_pdf", b"%PDF"), ("dl_dot", b"digraph")):
-            with page.expect_download() as download_info:
-                page.locator(f".st-key-{key} button").click()
-            assert Path(download_info.value.path()).read_bytes().startswith(magic), key
+            page.locator(f".st-key-{key} button").click()
+        assert Path(download_info.value.path()).read_bytes().startswith(magic), key
 
-        open_tab(page, "Layers")
-        expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
-        expect(page.get_by_test_id("stMetric").first).to_be_visible()
-        expect(page.get_by_text("MACs (multiply-accumulates)").first).to_be_visible()
-        screenshot(page, "layers")
+    open_tab(page, "Layers")
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    expect(page.get_by_test_id("stMetric").first).to_be_visible()
+    expect(page.get_by_text("MACs (multiply-accumulates)").first).to_be_visible()
+    screenshot(page, "layers")
 
-        open_tab(page, "Compute")
-        expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
-        assert page.locator(".js-plotly-plot").count() == 5
-        screenshot(page, "compute")
+    open_tab(page, "Compute")
+    expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
+    assert page.locator(".js-plotly-plot").count() == 5
+    screenshot(page, "compute")
 
-        open_tab(page, "Compare")
-        expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
-        screenshot(page, "compare")
+    open_tab(page, "Compare")
+    expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
+    screenshot(page, "compare")
 
-        open_tab(page, "Learn")
-        expect(page.get_by_role("tabpanel").last).to_contain_text("Inception")
-        screenshot(page, "learn")
-        assert page.get_by_test_id("stException").count() == 0
-    finally:
-        context.close()
+    open_tab(page, "Learn")
+    expect(page.get_by_role("tabpanel").last).to_contain_text("Inception")
+    screenshot(page, "learn")
+    assert page.get_by_test_id("stException").count() == 0
 
 
-def test_bad_input_shows_an_error_not_a_traceback(server_url: str, browser: Browser) -> None:
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        page.goto(f"{server_url}/?model=alexnet&input=1x3x16x16")
-        alert = page.get_by_test_id("stAlertContentError").first
-        expect(alert).to_contain_text("features")
-        expect(alert).to_contain_text("63×63")
-        assert page.get_by_test_id("stException").count() == 0
-        assert re.search(r"Traceback", page.content()) is None
-    finally:
-        context.close()
+def test_bad_input_shows_an_error_not_a_traceback(server_url: str, page: Page) -> None:
+    page.goto(f"{server_url}/?model=alexnet&input=1x3x16x16")
+    alert = page.get_by_test_id("stAlertContentError").first
+    expect(alert).to_contain_text("features")
+    expect(alert).to_contain_text("63×63")
+    assert page.get_by_test_id("stException").count() == 0
+    assert re.search(r"Traceback", page.content()) is None
 
 
 def checked(page: Page, key: str) -> list[bool]:
@@ -245,78 +245,66 @@ def summary_line(page: Page) -> str:
     return page.get_by_test_id("stMarkdown").filter(has_text=SUMMARY).first.inner_text()
 
 
-def test_switching_language_keeps_every_choice(server_url: str, browser: Browser) -> None:
+def test_switching_language_keeps_every_choice(server_url: str, page: Page) -> None:
     """The browser holds a radio's or selectbox's value as its label: after a switch of
     language it used to send the old label back, so Streamlit reset the widget (the graph
     direction, the chart metric) or, with a custom input size, crashed the preset callback."""
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        page.goto(f"{server_url}/?model=googlenet&input=1x3x100x224&mode=train&lang=zh")
-        expect(page.locator(".vizcnn-graph svg")).to_be_visible()
-        page.locator(".st-key-g_direction").get_by_text("从左到右").click()
+    page.goto(f"{server_url}/?model=googlenet&input=1x3x100x224&mode=train&lang=zh")
+    expect(page.locator(".vizcnn-graph svg")).to_be_visible()
+    page.locator(".st-key-g_direction").get_by_text("从左到右").click()
+    settle(page)
+    open_tab(page, "计算量")
+    page.locator(".st-key-c_metric").get_by_text("FLOPs", exact=False).click()
+    settle(page)
+    for language in ("English", "中文", "English", "中文"):
+        page.locator(".st-key-lang").get_by_text(language, exact=True).click()
         settle(page)
-        open_tab(page, "计算量")
-        page.locator(".st-key-c_metric").get_by_text("FLOPs", exact=False).click()
-        settle(page)
-        for language in ("English", "中文", "English", "中文"):
-            page.locator(".st-key-lang").get_by_text(language, exact=True).click()
-            settle(page)
-            assert page.get_by_test_id("stException").count() == 0, language
-            assert checked(page, "c_metric") == [False, True, False, False], language
-            assert checked(page, "mode") == [False, True], language
-            assert "1×3×100×224" in summary_line(page), language
-        open_tab(page, "结构图")
-        assert checked(page, "g_direction") == [False, True]
-        open_tab(page, "各层")  # no total is cut short ("缓冲区（BN 统计…", "2…" for 25.6M)
-        for width, height in ((1440, 1000), (1024, 768)):
-            page.set_viewport_size({"width": width, "height": height})
-            page.wait_for_timeout(300)
-            texts = page.get_by_test_id("stMetric").locator(".stMarkdownEllipsis")  # 5 × 2
-            expect(texts).to_have_count(10)
-            widths = texts.evaluate_all(
-                "els => els.map(e => [e.textContent, e.scrollWidth, e.clientWidth])")
-            assert all(scroll <= client for _, scroll, client in widths), (width, widths)
-    finally:
-        context.close()
+        assert page.get_by_test_id("stException").count() == 0, language
+        assert checked(page, "c_metric") == [False, True, False, False], language
+        assert checked(page, "mode") == [False, True], language
+        assert "1×3×100×224" in summary_line(page), language
+    open_tab(page, "结构图")
+    assert checked(page, "g_direction") == [False, True]
+    open_tab(page, "各层")  # no total is cut short ("缓冲区（BN 统计…", "2…" for 25.6M)
+    for width, height in ((1440, 1000), (1024, 768)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(300)
+        texts = page.get_by_test_id("stMetric").locator(".stMarkdownEllipsis")  # 5 × 2
+        expect(texts).to_have_count(10)
+        widths = texts.evaluate_all(
+            "els => els.map(e => [e.textContent, e.scrollWidth, e.clientWidth])")
+        assert all(scroll <= client for _, scroll, client in widths), (width, widths)
 
 
-def test_shared_url_and_back_forward_buttons(server_url: str, browser: Browser) -> None:
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        page.goto(f"{server_url}/?model=mobilenet_v2")
-        expect(page.locator(".vizcnn-graph svg")).to_be_visible()
-        choose(page, "opt_width_mult", "0.5")
-        settle(page)
-        choose(page, "preset", "160 × 160")
-        settle(page)
-        shared, line = page.url, summary_line(page)
-        assert "1×3×160×160" in line and "o.width_mult=0.5" in shared
+def test_shared_url_and_back_forward_buttons(server_url: str, page: Page) -> None:
+    page.goto(f"{server_url}/?model=mobilenet_v2")
+    expect(page.locator(".vizcnn-graph svg")).to_be_visible()
+    choose(page, "opt_width_mult", "0.5")
+    settle(page)
+    choose(page, "preset", "160 × 160")
+    settle(page)
+    shared, line = page.url, summary_line(page)
+    assert "1×3×160×160" in line and "o.width_mult=0.5" in shared
 
-        other = context.new_page()  # the link opened in a fresh page shows the same view
-        other.goto(shared)
-        expect(other.locator(".vizcnn-graph svg")).to_be_visible()
-        assert summary_line(other) == line
-        other.close()
+    other = page.context.new_page()  # the link opened in a fresh page shows the same view
+    other.goto(shared)
+    expect(other.locator(".vizcnn-graph svg")).to_be_visible()
+    assert summary_line(other) == line
+    other.close()
 
-        summary = page.get_by_test_id("stMarkdown").filter(has_text=SUMMARY).first
-        half = human(vizcnn.trace("mobilenet_v2", (1, 3, 224, 224), width_mult=0.5).params)
-        full = human(vizcnn.trace("mobilenet_v2", (1, 3, 224, 224)).params)
-        page.go_back()  # 160 → 224, still width 0.5
-        expect(summary).to_have_text(re.compile(rf"1×3×224×224 · .* {re.escape(half)} "))
-        settle(page)
-        page.go_back()  # width 0.5 → 1.0
-        expect(summary).to_have_text(re.compile(rf"1×3×224×224 · .* {re.escape(full)} "))
-        settle(page)
-        expect(page.locator(".st-key-opt_width_mult [role='combobox']")).to_have_value("1.0")
-        page.go_forward()
-        page.go_forward()
-        settle(page)
-        expect(summary).to_have_text(line)
-        assert page.url == shared
-        assert page.get_by_test_id("stException").count() == 0
-    finally:
-        context.close()
+    summary = page.get_by_test_id("stMarkdown").filter(has_text=SUMMARY).first
+    half = human(vizcnn.trace("mobilenet_v2", (1, 3, 224, 224), width_mult=0.5).params)
+    full = human(vizcnn.trace("mobilenet_v2", (1, 3, 224, 224)).params)
+    page.go_back()  # 160 → 224, still width 0.5
+    expect(summary).to_have_text(re.compile(rf"1×3×224×224 · .* {re.escape(half)} "))
+    settle(page)
+    page.go_back()  # width 0.5 → 1.0
+    expect(summary).to_have_text(re.compile(rf"1×3×224×224 · .* {re.escape(full)} "))
+    settle(page)
+    expect(page.locator(".st-key-opt_width_mult [role='combobox']")).to_have_value("1.0")
+    page.go_forward()
+    page.go_forward()
+    settle(page)
+    expect(summary).to_have_text(line)
+    assert page.url == shared
+    assert page.get_by_test_id("stException").count() == 0
