@@ -21,12 +21,10 @@ from vizcnn.views.breakdown import peak_activation_bytes, total_activation_bytes
 from vizcnn.zoo import build, model_card
 
 
-@dataclass(frozen=True)
-class SweepPoint:
-    """Costs at one square input side, or why the model rejected it."""
+@dataclass(frozen=True, kw_only=True)
+class Costs:
+    """A model's totals at one input, or why it rejected that input."""
 
-    size: int
-    input_shape: tuple[int, ...]
     params: int = 0
     macs: int = 0
     flops: int = 0
@@ -38,24 +36,28 @@ class SweepPoint:
     def ok(self) -> bool:
         return self.error is None
 
+    @classmethod
+    def of(cls, t: Graph, **identity: Any) -> "Costs":
+        return cls(params=t.params, macs=t.macs, flops=t.flops,
+                   peak_activation_bytes=peak_activation_bytes(t),
+                   total_activation_bytes=total_activation_bytes(t), **identity)
+
 
 @dataclass(frozen=True)
-class ComparePoint:
-    """One model's totals at a common input size (``error`` when it rejects that size)."""
+class SweepPoint(Costs):
+    """Costs at one square input side."""
+
+    size: int
+    input_shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ComparePoint(Costs):
+    """One model's totals at a common input size."""
 
     name: str
     family: str
     input_shape: tuple[int, ...]
-    params: int = 0
-    macs: int = 0
-    flops: int = 0
-    peak_activation_bytes: int = 0
-    total_activation_bytes: int = 0
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 def sweep(
@@ -89,15 +91,10 @@ def sweep(
         except VizcnnError as error:
             points.append(SweepPoint(size, shape, error=str(error)))
         else:
-            points.append(_sweep_point(size, shape, t))
+            points.append(SweepPoint.of(t, size=size, input_shape=shape))
         if progress is not None:
             progress(done, len(sizes))
     return points
-
-
-def _sweep_point(size: int, shape: tuple[int, ...], t: Graph) -> SweepPoint:
-    return SweepPoint(size, shape, t.params, t.macs, t.flops, peak_activation_bytes(t),
-                      total_activation_bytes(t))
 
 
 def compare(names_or_traces: Sequence[str | Graph], input_size: int | Sequence[int] = 224
@@ -112,7 +109,8 @@ def compare(names_or_traces: Sequence[str | Graph], input_size: int | Sequence[i
     for item in names_or_traces:
         if isinstance(item, Graph):
             shape = item.input_shapes[0] if item.input_shapes else ()
-            points.append(_compare_point(item.model, _family(item.model), shape, item))
+            points.append(ComparePoint.of(item, name=item.model, family=_family(item.model),
+                                          input_shape=tuple(shape)))
             continue
         if not isinstance(item, str):
             raise VizcnnError(f"compare takes zoo names or traces, got {type(item).__name__}")
@@ -126,7 +124,7 @@ def compare(names_or_traces: Sequence[str | Graph], input_size: int | Sequence[i
         except VizcnnError as error:
             points.append(ComparePoint(item, card.family, shape, error=str(error)))
         else:
-            points.append(_compare_point(item, card.family, shape, t))
+            points.append(ComparePoint.of(t, name=item, family=card.family, input_shape=shape))
     return points
 
 
@@ -135,8 +133,3 @@ def _family(name: str) -> str:
         return model_card(name).family
     except VizcnnError:
         return ""
-
-
-def _compare_point(name: str, family: str, shape: tuple[int, ...], t: Graph) -> ComparePoint:
-    return ComparePoint(name, family, tuple(shape), t.params, t.macs, t.flops,
-                        peak_activation_bytes(t), total_activation_bytes(t))
