@@ -18,6 +18,7 @@ from torch import nn
 from vizcnn.capture import MetaUnsupported, Tracer
 from vizcnn.errors import ShapeError, VizcnnError
 from vizcnn.graph import Graph, Node
+from vizcnn.spec import ModelSource, ModelSpec, TraceSpec
 from vizcnn.zoo import build, model_card
 
 InputSize = Sequence[int] | Sequence[Sequence[int]]
@@ -84,8 +85,41 @@ def _on_meta(tracer: Tracer) -> bool:
     return all(t.device.type == "meta" for _, t, _ in tracer.tensors)
 
 
+def zoo_spec(name: str, num_classes: int = 1000, **options: Any) -> ModelSpec:
+    """The spec of a zoo model: every builder option, the defaults filled in, so
+    ``shufflenet_v1`` and ``shufflenet_v1, groups=3`` are one model. Unknown options raise."""
+    card = model_card(name)
+    allowed = {opt.name: opt.default for opt in card.options}
+    unknown = set(options) - set(allowed)
+    if unknown:
+        raise VizcnnError(f"{name} has no option {', '.join(sorted(unknown))}; "
+                          f"its options are: {', '.join(sorted(allowed)) or 'none'}")
+    _check_classes(num_classes)
+    return ModelSpec(ModelSource.ZOO, name, tuple(sorted({**allowed, **options}.items())),
+                     num_classes)
+
+
+def _check_classes(num_classes: Any) -> None:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes <= 0:
+        raise VizcnnError(f"num_classes must be a positive integer, got {num_classes!r}")
+
+
+def build_spec(spec: ModelSpec) -> nn.Module:
+    """Build the model a spec names: a zoo model on meta, a user factory by importing it
+    (that runs the user's code: front ends offer it only when the operator opted in)."""
+    if spec.source is ModelSource.ZOO:
+        with torch.device("meta"):
+            return build(spec.name, num_classes=spec.num_classes or 1000, **dict(spec.options))
+    if spec.source is ModelSource.FACTORY:
+        from vizcnn.loader import load_factory
+
+        return load_factory(spec.name)
+    raise VizcnnError(f"{spec.name} was traced from a live module: it cannot be built again "
+                      f"from its spec; trace the module itself")
+
+
 def trace(
-    model: nn.Module | str,
+    model: nn.Module | str | ModelSpec,
     input_size: InputSize | None = None,
     *,
     inputs: Sequence[Any] | None = None,
@@ -99,8 +133,9 @@ def trace(
     """Trace ``model`` once and return its graph with shapes, parameters and costs.
 
     Args:
-        model: an ``nn.Module`` (on any device, or built under ``torch.device("meta")``) or a
-            zoo name such as ``"resnet50"`` (built on meta with ``num_classes`` and ``options``).
+        model: an ``nn.Module`` (on any device, or built under ``torch.device("meta")``), a
+            zoo name such as ``"resnet50"`` (built on meta with ``num_classes`` and ``options``)
+            or a :class:`~vizcnn.spec.ModelSpec` (what ``Trace.spec.model`` records).
         input_size: one shape such as ``(1, 3, 224, 224)``, or a list of shapes for several
             positional inputs. Alternatively pass ``inputs`` (tensors or other values).
         kwargs: keyword inputs of the forward call.
@@ -109,15 +144,23 @@ def trace(
         shape_rules: infer common ops' shapes without dispatching them (fast). ``False`` runs
             every op for real on meta; tests use it to prove the rules right.
     """
-    name = type(model).__name__ if isinstance(model, nn.Module) else str(model)
-    key_blocks: tuple[tuple[str, str], ...] = ()
     if isinstance(model, str):
-        key_blocks = model_card(model).key_blocks
-        training = bool(training)  # a zoo model is traced for inference unless asked
-        with torch.device("meta"):
-            model = build(model, num_classes=num_classes, **options)
+        model = zoo_spec(model, num_classes, **options)
     elif options:
         raise VizcnnError(f"options {sorted(options)} only apply to zoo names")
+    key_blocks: tuple[tuple[str, str], ...] = ()
+    if isinstance(model, ModelSpec):
+        model_spec = model
+        if model_spec.source is ModelSource.ZOO:
+            key_blocks = model_card(model_spec.name).key_blocks
+            training = bool(training)  # a zoo model is traced for inference unless asked
+        model = build_spec(model_spec)
+    elif isinstance(model, nn.Module):
+        model_spec = ModelSpec(ModelSource.MODULE, type(model).__name__)
+    else:
+        raise VizcnnError(f"trace takes an nn.Module, a zoo name or a ModelSpec, "
+                          f"got {type(model).__name__}")
+    name = model_spec.name if model_spec.source is ModelSource.ZOO else type(model).__name__
     if inputs is None and input_size is None:
         raise VizcnnError("give an input_size such as (1, 3, 224, 224) or inputs")
     if inputs is None:
@@ -128,7 +171,10 @@ def trace(
     kw = {k: _to_meta(v) for k, v in (kwargs or {}).items()}
 
     with _lock_for(model):
-        return _trace_locked(model, name, args, kw, training, shape_rules, key_blocks)
+        result = _trace_locked(model, name, args, kw, training, shape_rules, key_blocks)
+    result.spec = TraceSpec(model_spec, result.input_shapes, result.training,
+                            str(dtype).replace("torch.", ""))
+    return result
 
 
 _LOCKS: "weakref.WeakKeyDictionary[nn.Module, threading.Lock]" = weakref.WeakKeyDictionary()
@@ -315,4 +361,4 @@ def _first_conv_channels(model: nn.Module) -> int:
     return 3
 
 
-__all__ = ["Trace", "accepted_sides", "min_input_size", "trace"]
+__all__ = ["Trace", "accepted_sides", "build_spec", "min_input_size", "trace", "zoo_spec"]

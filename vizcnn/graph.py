@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
 
+from vizcnn.spec import TraceSpec
+
 Shape = tuple[int, ...]
 
 
@@ -111,6 +113,7 @@ class Graph:
     device: str = "meta"
     fallback_reason: str | None = None
     key_blocks: tuple[tuple[str, str], ...] = ()
+    spec: TraceSpec | None = None   # how the trace was made: model, options, input, mode
 
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(asdict(self), indent=indent)
@@ -132,6 +135,7 @@ class Graph:
             for p, m in data["modules"].items()
         }
         data["key_blocks"] = tuple(tuple(k) for k in data.get("key_blocks", ()))
+        data["spec"] = TraceSpec.from_dict(data["spec"]) if data.get("spec") else None
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
