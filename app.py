@@ -26,7 +26,7 @@ from vizcnn.ui.sidebar import (
     remember_choices,
     render_sidebar,
 )
-from vizcnn.ui.strings import tab_labels, tr
+from vizcnn.words import tab_labels, tr
 
 st.set_page_config(page_title="vizcnn", page_icon="🧠", layout="wide")
 

@@ -12,8 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import vizcnn
-from vizcnn.units import human
-from vizcnn.ui.strings import EN, STRINGS, TAB_KEYS, ZH
+from vizcnn.words import human
+from vizcnn.words import WORDS, Lang
+from vizcnn.words.app import EN, TAB_KEYS, ZH
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -66,7 +67,7 @@ def _fields(text: str) -> set[str]:
 
 def test_every_label_exists_in_both_languages_with_the_same_placeholders() -> None:
     assert set(EN) == set(ZH)
-    assert set(STRINGS) == {"en", "zh"}
+    assert {lang.value for lang in WORDS} == {"en", "zh"}
     for key in EN:
         assert EN[key].strip() and ZH[key].strip(), key
         assert _fields(EN[key]) == _fields(ZH[key]), key

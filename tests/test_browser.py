@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 import vizcnn
-from vizcnn.units import human
+from vizcnn.words import human
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = (ROOT / "test-output",) + (

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 import vizcnn
-from vizcnn.units import human
+from vizcnn.words import human
 from vizcnn.render import charts
 from vizcnn.render.charts import (
     MACS, FLOPS, PARAMS, ACTIVATION_BYTES, Metric, compare_figure, cumulative_figure,

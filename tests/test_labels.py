@@ -1,19 +1,25 @@
-"""The render layer's words in two languages (vizcnn.render.labels): every key in English and
+"""The render layer's words in two languages (vizcnn.words.figures): every key in English and
 Chinese with the same fields, the seed notes' vocabulary, and one source for the English."""
 
 from __future__ import annotations
 
 import re
+import string
 
 import pytest
 
 import vizcnn
 from vizcnn.render.dot import _LEGEND, KIND_COLOURS, legend_items
-from vizcnn.render.labels import LABELS, Lang, fields, idea_label, label
-from vizcnn.teach import Lang as TeachLang
+from vizcnn.ui.selection import Lang as AppLang
+from vizcnn.words import Lang, tr
+from vizcnn.words.figures import LABELS
 from vizcnn.views.breakdown import Category, Metric
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 def test_every_key_has_both_languages_with_the_same_fields() -> None:
@@ -35,9 +41,9 @@ def test_every_chinese_label_is_written_in_chinese() -> None:
 
 def test_the_seed_notes_vocabulary() -> None:
     zh = {key: entry["zh"] for key, entry in LABELS.items()}
-    assert zh["metric.macs"] == "MACs（乘加次数）"
-    assert zh["metric.flops"].startswith("FLOPs（浮点运算次数")
-    assert zh["metric.params"] == "参数量"
+    assert zh["quantity.macs"] == "MACs（乘加次数）"
+    assert zh["quantity.flops"].startswith("FLOPs（浮点运算次数")
+    assert zh["quantity.params"] == "参数量"
     assert "逐点卷积" in zh["category.pointwise_conv"]
     assert "深度卷积" in zh["category.depthwise_conv"]
     assert "分组卷积" in zh["category.grouped_conv"]
@@ -50,27 +56,27 @@ def test_the_seed_notes_vocabulary() -> None:
 
 
 def test_label_fills_fields_and_checks_key_and_language() -> None:
-    assert label("chart.channels", "en", n=256) == "256 ch"
-    assert label("chart.channels", Lang.ZH, n=256) == "256 通道"
-    assert label("chart.channels", "中文", n=256) == "256 通道"
-    assert label("metric.params") == "parameters"
+    assert tr("en", "chart.channels", n=256) == "256 ch"
+    assert tr(Lang.ZH, "chart.channels", n=256) == "256 通道"
+    assert tr("中文", "chart.channels", n=256) == "256 通道"
+    assert tr("en", "quantity.params") == "parameters"
     # values are not templates: Plotly's %{...} placeholders pass through untouched
-    assert label("chart.output", "zh", shape="%{customdata[2]}") == "输出 %{customdata[2]}"
+    assert tr("zh", "chart.output", shape="%{customdata[2]}") == "输出 %{customdata[2]}"
     with pytest.raises(KeyError):
-        label("chart.no_such_label", "en")
+        tr("en", "chart.no_such_label")
     with pytest.raises(KeyError):
-        label("chart.channels", "en")          # a field left unfilled
+        tr("en", "chart.channels")          # a field left unfilled
     with pytest.raises(vizcnn.VizcnnError, match="language"):
-        label("metric.macs", "fr")
+        tr("fr", "quantity.macs")
 
 
-def test_lang_is_the_learn_tabs_enum() -> None:
-    assert Lang is TeachLang
+def test_one_lang_for_every_layer() -> None:
+    assert Lang is AppLang
 
 
 def test_metric_and_category_english_come_from_the_labels() -> None:
     for metric in Metric:
-        assert metric.title == label(f"metric.{metric.value}", "en") == metric.label("en")
+        assert metric.title == tr("en", f"quantity.{metric.value}") == metric.label("en")
         assert CJK.search(metric.label("zh"))
     for category in Category:
         assert category.label() == category.value
@@ -82,9 +88,8 @@ def test_every_key_block_idea_of_the_zoo_has_a_label() -> None:
              for idea, _ in vizcnn.model_card(name).key_blocks}
     for idea in ideas:
         assert f"idea.{idea}" in LABELS, idea
-        assert idea_label(idea, "en") == idea.replace("_", " ")
-        assert CJK.search(idea_label(idea, "zh")), idea
-    assert idea_label("brand_new_idea", "zh") == "brand new idea"
+        assert tr("en", f"idea.{idea}") == idea.replace("_", " ")
+        assert CJK.search(tr("zh", f"idea.{idea}")), idea
 
 
 def test_every_legend_row_and_colour_has_a_label() -> None:

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 import vizcnn
 
-from vizcnn.teach.text import Lang, text
+from vizcnn.words import Lang, tr
 
 
 def _app(model: str, lang: str, size: int, prefixes: tuple[str, ...]) -> None:
@@ -83,12 +83,12 @@ def test_learn_tab_renders(model: str, lang: Lang) -> None:
     sections, expected = CASES[model]
     headings = [h.value for h in at.subheader]
     for key in ("sec_formula", *sections, "sec_whatif"):
-        assert text(key, lang) in headings, (key, headings)
+        assert tr(lang, key) in headings, (key, headings)
     assert not at.error, [e.value for e in at.error]
     page = _page(at)
     for snippet in expected[lang]:
         assert snippet in page, snippet
-    assert text("check_ok", lang) in page
+    assert tr(lang, "check_ok") in page
 
 
 def test_layer_picker_shows_the_alexnet_formula() -> None:
@@ -108,25 +108,25 @@ def _metrics(at: AppTest) -> dict[str, str]:
 def test_what_if_sliders_change_the_totals() -> None:
     at = _run("mobilenet_v2", "en")
     before = _metrics(at)
-    assert before[text("label_params", "en")] == "3.50 M"
+    assert before[tr("en", "label_params")] == "3.5M"
     at.select_slider(key="learn_whatif_width").set_value(0.5).run()
     after = _metrics(at)
-    assert after[text("label_params", "en")] == "1.97 M"  # 1,968,680 parameters at 0.5×
+    assert after[tr("en", "label_params")] == "1.97M"  # 1,968,680 parameters at 0.5×
     at.select_slider(key="learn_whatif_resolution").set_value(160).run()
     smaller = _metrics(at)
-    assert smaller[text("label_macs", "en")] != after[text("label_macs", "en")]
+    assert smaller[tr("en", "label_macs")] != after[tr("en", "label_macs")]
     assert [m.delta for m in at.metric if m.delta]  # the change against the default is shown
     assert not at.exception and not at.error
 
 
 def test_what_if_se_toggle_and_ratio() -> None:
     at = _run("resnet50", "zh")
-    label = text("label_params", "zh")
-    assert _metrics(at)[label] == "25.6 M"
+    label = tr("zh", "label_params")
+    assert _metrics(at)[label] == "25.6M"
     at.checkbox(key="learn_whatif_se").check().run()
-    assert _metrics(at)[label] == "28.1 M"       # se_resnet50's 28,088,024
+    assert _metrics(at)[label] == "28.1M"       # se_resnet50's 28,088,024
     at.select_slider(key="learn_whatif_se_ratio").set_value(4).run()
-    assert _metrics(at)[label] == "35.6 M"       # r = 4: 28,088,024 + 7,547,664
+    assert _metrics(at)[label] == "35.6M"       # r = 4: 28,088,024 + 7,547,664
     assert not at.exception
 
 
@@ -140,7 +140,7 @@ def test_a_bad_what_if_shows_an_error_not_a_traceback() -> None:
 def test_what_if_default_equals_the_trace() -> None:
     at = _run("googlenet", "en")
     table = at.dataframe[-1].value
-    macs = table[table.iloc[:, 0] == text("label_macs", "en")].iloc[0, 1]
+    macs = table[table.iloc[:, 0] == tr("en", "label_macs")].iloc[0, 1]
     assert macs == vizcnn.trace("googlenet", (1, 3, 224, 224)).macs  # eval: no aux heads
 
 
@@ -174,7 +174,7 @@ def test_a_model_outside_the_zoo_gets_the_worked_formulas() -> None:
     at = AppTest.from_function(_custom_app, default_timeout=60)
     at.run()
     assert not at.exception and not at.error
-    assert [h.value for h in at.subheader] == [text("sec_formula", "zh")]
+    assert [h.value for h in at.subheader] == [tr("zh", "sec_formula")]
     latex = "\n".join(m.value for m in at.latex)
     # ⌊(33 − 3)/2⌋ + 1 = 16, batch 2: MACs = 2·16·16·8·3·3·3
     assert r"\frac{30}{2}" in latex and "= 16" in latex and "110{,}592" in latex

@@ -13,7 +13,7 @@ import pytest
 from torch import nn
 
 import vizcnn
-from vizcnn.units import human
+from vizcnn.words import human
 import vizcnn.render.dot as dot_module
 from densenet_like import densenet121_like
 from vizcnn.graph import OpKind
@@ -21,7 +21,7 @@ from vizcnn.render import (
     KIND_COLOURS, Direction, GraphOptions, OutputFormat, legend_items, render, render_to_file,
     to_dot,
 )
-from vizcnn.render.labels import Lang
+from vizcnn.words import Lang
 from vizcnn.render.dot import (
     KEY_COLOUR, LEGEND_ID, SHORTCUT_COLOUR, collapsed, shape_text,
 )

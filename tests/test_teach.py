@@ -12,7 +12,7 @@ import vizcnn
 from vizcnn.teach import (
     depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks, whatif,
 )
-from vizcnn.teach.text import Lang, as_lang, fields, fmt_int, fmt_pct, fmt_si, keys, text
+from vizcnn.words import Lang, as_lang, fields, fmt_int, fmt_pct, human, keys, tr
 
 SIZE = (1, 3, 224, 224)
 
@@ -32,11 +32,11 @@ def traces() -> dict[str, vizcnn.Trace]:
 def test_every_key_exists_in_both_languages_with_the_same_numbers() -> None:
     assert keys(Lang.EN) == keys(Lang.ZH)
     for key in keys(Lang.EN):
-        assert fields(key, Lang.EN) == fields(key, Lang.ZH), key
+        assert fields(Lang.EN, key) == fields(Lang.ZH, key), key
 
 
 def test_chinese_uses_the_seed_vocabulary() -> None:
-    zh = "".join(text(k, Lang.ZH, **{f: 1 for f in fields(k, Lang.ZH)}) for k in keys(Lang.ZH))
+    zh = "".join(tr(Lang.ZH, k, **{f: 1 for f in fields(Lang.ZH, k)}) for k in keys(Lang.ZH))
     for word in ("感受野", "通道注意力", "深度可分离卷积", "逐点卷积", "倒残差", "纺锤", "沙漏",
                  "通道混洗", "恒等映射", "降维", "升维"):
         assert word in zh, word
@@ -47,17 +47,18 @@ def test_language_names_and_errors() -> None:
     with pytest.raises(vizcnn.VizcnnError):
         as_lang("fr")
     with pytest.raises(vizcnn.VizcnnError):
-        text("no_such_key", "en")
+        tr("en", "no_such_key")
     with pytest.raises(vizcnn.VizcnnError):
-        text("learn_title", "en")  # the {model} number is missing
+        tr("en", "learn_title")  # the {model} number is missing
 
 
 def test_number_formats() -> None:
     assert fmt_int(105_415_200) == "105,415,200"
     assert fmt_int(1234, tex=True) == "1{,}234"
     assert fmt_int(-2500, signed=True) == "−2,500" and fmt_int(7, signed=True) == "+7"
-    assert fmt_si(4_089_184_256) == "4.09 G" and fmt_si(25_557_032) == "25.6 M"
-    assert fmt_si(-1_500_000, signed=True) == "−1.50 M" and fmt_si(512) == "512"
+    assert human(4_089_184_256) == "4.09G" and human(25_557_032) == "25.6M"
+    assert human(-1_500_000, signed=True) == "−1.5M" and human(512) == "512"
+    assert human(2_530_992, signed=True) == "+2.53M" and human(0, signed=True) == "0"
     assert fmt_pct(12.345) == "+12.3 %" and fmt_pct(-45) == "−45.0 %" and fmt_pct(None) == "n/a"
     assert fmt_pct(0.0617) == "+0.062 %" and fmt_pct(0.25) == "+0.25 %" and fmt_pct(0) == "±0.0 %"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from vizcnn.errors import VizcnnError
-from vizcnn.units import human
+from vizcnn.words import human
 
 
 class TableFormat(str, Enum):

@@ -5,7 +5,7 @@ Each function takes a trace (or sweep/compare points) and returns a
 (:func:`write_html`). Axis titles and hover text always name the quantity —
 "MACs (multiply-accumulates)" is never shown as "FLOPs" — and numbers use K/M/G units.
 Every function takes ``lang="en"`` or ``"zh"`` for the words drawn in the figure (see
-:mod:`vizcnn.render.labels`); module paths, class names and numbers stay as they are.
+:mod:`vizcnn.words.figures`); module paths, class names and numbers stay as they are.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from vizcnn.graph import Graph
-from vizcnn.render.labels import Lang, as_lang, label
-from vizcnn.units import human
+from vizcnn.words import Lang, as_lang, human, tr
 from vizcnn.views.breakdown import (
     Category,
     OWN_OPS,
@@ -79,14 +78,14 @@ def _axis(metric: Metric, lang: Lang, **extra: Any) -> dict[str, Any]:
 
 def _value(name: str, value: str, lang: Lang) -> str:
     """``name: value`` (``name：value`` in Chinese)."""
-    return label("chart.value", lang, name=name, value=value)
+    return tr(lang, "chart.value", name=name, value=value)
 
 
 def _shown_id(row_id: str, lang: Lang) -> str:
     """A hierarchy id as shown: the "(model)" root and "(own ops)" groups in ``lang``."""
     if row_id == ROOT_ID:
-        return label("chart.model_root", lang)
-    return row_id.replace(OWN_OPS, label("chart.own_ops", lang))
+        return tr(lang, "chart.model_root")
+    return row_id.replace(OWN_OPS, tr(lang, "chart.own_ops"))
 
 
 def _pct(value: float, total: float) -> str:
@@ -120,14 +119,14 @@ def hierarchy_figure(
     total = rows[0].value
     custom = [[_fmt(r.value, metric), r.type, _pct(r.value, total), _shown_id(r.id, lang)]
               for r in rows]
-    own_ops = label("chart.own_ops", lang)
+    own_ops = tr(lang, "chart.own_ops")
     common = dict(
         ids=[r.id for r in rows], labels=[r.label.replace(OWN_OPS, own_ops) for r in rows],
         parents=[r.parent for r in rows], values=[r.value for r in rows],
         branchvalues="total", maxdepth=levels + 1, customdata=custom,
         hovertemplate=("<b>%{customdata[3]}</b> (%{customdata[1]})<br>"
                        + _value(metric.label(lang), "%{customdata[0]}", lang) + "<br>"
-                       + label("chart.share", lang, pct="%{customdata[2]}")
+                       + tr(lang, "chart.share", pct="%{customdata[2]}")
                        + "<extra></extra>"),
     )
     if style is HierarchyStyle.TREEMAP:
@@ -138,7 +137,7 @@ def hierarchy_figure(
         chart = go.Sunburst(texttemplate="%{label}<br>%{customdata[2]}",
                             insidetextorientation="radial", **common)
     fig = go.Figure(chart)
-    title = label("chart.hierarchy_title", lang, model=trace.model, metric=metric.label(lang),
+    title = tr(lang, "chart.hierarchy_title", model=trace.model, metric=metric.label(lang),
                   total=_fmt(total, metric))
     return _layout(fig, title, margin=dict(l=10, r=10, t=60, b=10), height=650)
 
@@ -169,9 +168,9 @@ def layer_bars(trace: Graph, metric: Metric = Metric.MACS, top: int | None = Non
         bar = dict(name=category.label(lang), marker_color=CATEGORY_COLORS[category],
                    customdata=custom,
                    hovertemplate=("<b>%{customdata[0]}</b> (%{customdata[1]})<br>"
-                                  + label("chart.output", lang, shape="%{customdata[2]}")
+                                  + tr(lang, "chart.output", shape="%{customdata[2]}")
                                   + "<br>" + _value(title_of, "%{customdata[3]}", lang)
-                                  + label("chart.share_paren", lang, pct="%{customdata[4]}")
+                                  + tr(lang, "chart.share_paren", pct="%{customdata[4]}")
                                   + "<extra></extra>"))
         if top is None:
             fig.add_bar(x=[r["index"] for r in mine], y=values, **bar)
@@ -181,31 +180,31 @@ def layer_bars(trace: Graph, metric: Metric = Metric.MACS, top: int | None = Non
                         cliponaxis=False, **bar)
     if top is None:
         _shade_stages(fig, trace, lang)
-        fig.update_layout(xaxis=dict(title=dict(text=label("chart.layer_order", lang))),
+        fig.update_layout(xaxis=dict(title=dict(text=tr(lang, "chart.layer_order"))),
                           yaxis=_axis(metric, lang,
                                       range=[0, max((r[metric.value] for r in rows),
                                                     default=0) * 1.2 or 1]),
                           bargap=0.1, height=480)
-        title = label("chart.per_layer_title", lang, model=trace.model, metric=title_of)
+        title = tr(lang, "chart.per_layer_title", model=trace.model, metric=title_of)
     else:
         order = [r["id"] for r in rows]
         fig.update_layout(
             yaxis=dict(categoryorder="array", categoryarray=order[::-1], automargin=True,
-                       title=dict(text=label("chart.layer", lang))),
+                       title=dict(text=tr(lang, "chart.layer"))),
             xaxis=_axis(metric, lang, range=[0, max((r[metric.value] for r in rows), default=0)
                                              * 1.15 or 1]),
             height=max(380, 24 * len(rows) + 160))
-        title = label("chart.top_title", lang, model=trace.model, n=len(rows), metric=title_of)
+        title = tr(lang, "chart.top_title", model=trace.model, n=len(rows), metric=title_of)
     return _layout(fig, title,
-                   legend=dict(title=dict(text=label("chart.op_category", lang))))
+                   legend=dict(title=dict(text=tr(lang, "chart.op_category"))))
 
 
 def _stage_name(stage: Stage, lang: Lang) -> str:
     """A stage's name: module names as they are, "stem" and "head" in ``lang``."""
     if stage.name == STEM:
-        return label("chart.stage_stem", lang)
+        return tr(lang, "chart.stage_stem")
     if stage.name == HEAD:
-        return label("chart.stage_head", lang)
+        return tr(lang, "chart.stage_head")
     return stage.name
 
 
@@ -232,7 +231,7 @@ def cumulative_figure(trace: Graph, lang: Lang | str = Lang.EN) -> go.Figure:
     points = cumulative(trace)
     fig = go.Figure()
     if not points:
-        return _layout(fig, label("chart.no_layers", lang, model=trace.model))
+        return _layout(fig, tr(lang, "chart.no_layers", model=trace.model))
     total_macs, total_params = points[-1].cum_macs, points[-1].cum_params
     x = [p.index for p in points]
     for name, cum, total, color, dash in (
@@ -245,26 +244,26 @@ def cumulative_figure(trace: Graph, lang: Lang | str = Lang.EN) -> go.Figure:
             line=dict(color=color, width=2.5, dash=dash, shape="hv"),
             customdata=[[p.id, human(c)] for p, c in zip(points, cum)],
             hovertemplate=("<b>%{customdata[0]}</b><br>"
-                           + label("chart.cumulative_hover", lang, name=name,
+                           + tr(lang, "chart.cumulative_hover", name=name,
                                    value="%{customdata[1]}", share="%{y:.1f}%")
                            + "<extra></extra>"))
     _shade_stages(fig, trace, lang)
     fig.update_layout(
-        xaxis=dict(title=dict(text=label("chart.layer_order", lang)), showgrid=False),
-        yaxis=dict(title=dict(text=label("chart.cumulative_axis", lang)),
+        xaxis=dict(title=dict(text=tr(lang, "chart.layer_order")), showgrid=False),
+        yaxis=dict(title=dict(text=tr(lang, "chart.cumulative_axis")),
                    range=[0, 105], ticksuffix="%"),
         legend=dict(orientation="h", y=-0.18), height=480)
-    return _layout(fig, label("chart.cumulative_title", lang, model=trace.model,
+    return _layout(fig, tr(lang, "chart.cumulative_title", model=trace.model,
                               macs=human(total_macs), params=human(total_params)))
 
 
 def _stage_label(stage: Stage, lang: Lang) -> str:
     if stage.resolution is None and stage.channels is not None:
-        size = label("chart.features", lang, n=stage.channels)   # the head's "1000-d"
+        size = tr(lang, "chart.features", n=stage.channels)   # the head's "1000-d"
     else:
         size = stage.size_label
     if stage.resolution:
-        size += ", " + label("chart.channels", lang, n=stage.channels)
+        size += ", " + tr(lang, "chart.channels", n=stage.channels)
     name = _stage_name(stage, lang)
     return size if stage.name == stage.size_label else f"{name}<br>{size}"
 
@@ -289,7 +288,7 @@ def stage_figure(trace: Graph, metric: Metric = Metric.MACS, lang: Lang | str = 
             x=labels, y=values, name=name, marker_color=CATEGORY_COLORS[category],
             customdata=[[_fmt(v, metric), _pct(v, total)] for v in values],
             hovertemplate=("%{x}<br>" + _value(name, "%{customdata[0]}", lang)
-                           + label("chart.share_paren", lang, pct="%{customdata[1]}")
+                           + tr(lang, "chart.share_paren", pct="%{customdata[1]}")
                            + "<extra></extra>"))
     stage_totals = [sum(metric.of(nodes[i]) for i in s.node_ids) for s in stage_list]
     fig.add_scatter(
@@ -298,9 +297,9 @@ def stage_figure(trace: Graph, metric: Metric = Metric.MACS, lang: Lang | str = 
         textposition="top center")
     top = max(stage_totals, default=0)
     fig.update_layout(barmode="stack", yaxis=_axis(metric, lang, range=[0, top * 1.22 or 1]),
-                      xaxis=dict(title=dict(text=label("chart.stage_axis", lang))), height=500,
-                      legend=dict(title=dict(text=label("chart.op_category", lang))))
-    return _layout(fig, label("chart.stage_title", lang, model=trace.model,
+                      xaxis=dict(title=dict(text=tr(lang, "chart.stage_axis"))), height=500,
+                      legend=dict(title=dict(text=tr(lang, "chart.op_category"))))
+    return _layout(fig, tr(lang, "chart.stage_title", model=trace.model,
                               metric=metric.label(lang), total=_fmt(total, metric)))
 
 
@@ -320,14 +319,14 @@ def kind_figure(trace: Graph, metric: Metric = Metric.MACS, lang: Lang | str = L
         textposition="outside", cliponaxis=False,
         customdata=[[_fmt(c.value(metric), metric), c.layers] for c in rows],
         hovertemplate=("<b>%{y}</b><br>" + _value(metric.label(lang), "%{customdata[0]}", lang)
-                       + "<br>" + label("chart.layers_count", lang, n="%{customdata[1]}")
+                       + "<br>" + tr(lang, "chart.layers_count", n="%{customdata[1]}")
                        + "<extra></extra>")))
     top = max(values, default=0)
     fig.update_layout(
         xaxis=_axis(metric, lang, range=[0, top * 1.3 or 1]),
         yaxis=dict(categoryorder="array", categoryarray=names[::-1], automargin=True),
         height=max(320, 42 * len(rows) + 160), showlegend=False)
-    return _layout(fig, label("chart.kind_title", lang, model=trace.model,
+    return _layout(fig, tr(lang, "chart.kind_title", model=trace.model,
                               metric=metric.label(lang), total=_fmt(total, metric)))
 
 
@@ -338,7 +337,7 @@ def _short_error(error: str | None, limit: int = 170) -> str:
 
 def _rejected_note(items: Sequence[tuple[str, str | None]], lang: Lang) -> str:
     bad = [_value(name, _short_error(error), lang) for name, error in items if error]
-    return "<br>".join([label("chart.rejected", lang)] + bad) if bad else ""
+    return "<br>".join([tr(lang, "chart.rejected")] + bad) if bad else ""
 
 
 def compare_figure(points: Sequence[ComparePoint], lang: Lang | str = Lang.EN) -> go.Figure:
@@ -349,7 +348,7 @@ def compare_figure(points: Sequence[ComparePoint], lang: Lang | str = Lang.EN) -
     fig = make_subplots(
         rows=2, cols=2, specs=[[{"colspan": 2}, None], [{}, {}]], row_heights=[0.6, 0.4],
         vertical_spacing=0.14, horizontal_spacing=0.1,
-        subplot_titles=(label("chart.params_vs_macs", lang), MACS.label(lang),
+        subplot_titles=(tr(lang, "chart.params_vs_macs"), MACS.label(lang),
                         PARAMS.label(lang)))
     names = [p.name for p in ok]
     fig.add_scatter(
@@ -359,8 +358,8 @@ def compare_figure(points: Sequence[ComparePoint], lang: Lang | str = Lang.EN) -
                      human(p.peak_activation_bytes, "B")] for p in ok],
         hovertemplate=("<b>%{text}</b> %{customdata[0]}<br>" + "<br>".join(
             _value(name, f"%{{customdata[{i}]}}", lang) for i, name in enumerate(
-                (PARAMS.label(lang), MACS.label(lang), label("chart.flops_short", lang),
-                 label("chart.peak_activations", lang)), start=1)) + "<extra></extra>"),
+                (PARAMS.label(lang), MACS.label(lang), tr(lang, "chart.flops_short"),
+                 tr(lang, "chart.peak_activations")), start=1)) + "<extra></extra>"),
         row=1, col=1)
     for col, metric, color in ((1, MACS, "#1f5fa8"), (2, PARAMS, "#ff7f0e")):
         values = [metric.of(p) for p in ok]  # type: ignore[arg-type]
@@ -372,8 +371,8 @@ def compare_figure(points: Sequence[ComparePoint], lang: Lang | str = Lang.EN) -
         fig.update_yaxes(title_text=metric.label(lang), tickformat="~s", row=2, col=col,
                          range=[0, max(values, default=0) * 1.25 or 1])
     log = dict(type="log", tickformat="~s", dtick=1, minor=dict(showgrid=True))
-    fig.update_xaxes(title_text=label("chart.params_log", lang), row=1, col=1, **log)
-    fig.update_yaxes(title_text=label("chart.macs_log", lang), row=1, col=1, **log)
+    fig.update_xaxes(title_text=tr(lang, "chart.params_log"), row=1, col=1, **log)
+    fig.update_yaxes(title_text=tr(lang, "chart.macs_log"), row=1, col=1, **log)
     fig.update_xaxes(tickangle=-30, row=2)
     note = _rejected_note([(p.name, p.error) for p in points], lang)
     if note:
@@ -381,7 +380,7 @@ def compare_figure(points: Sequence[ComparePoint], lang: Lang | str = Lang.EN) -
                            showarrow=False, align="left", font=dict(color="#a00", size=11))
     shape = ok[0].input_shape if ok else (points[0].input_shape if points else ())
     size = "×".join(str(s) for s in shape)
-    return _layout(fig, label("chart.compare_title", lang, size=size), height=760,
+    return _layout(fig, tr(lang, "chart.compare_title", size=size), height=760,
                    margin=dict(l=80, r=30, t=90, b=140 if note else 90))
 
 
@@ -394,9 +393,9 @@ def sweep_figure(points: Sequence[SweepPoint], lang: Lang | str = Lang.EN) -> go
     ok = [p for p in points if p.ok]
     macs, params = MACS.label(lang), PARAMS.label(lang)
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07,
-                        subplot_titles=(macs, params, label("chart.activation_memory", lang)))
+                        subplot_titles=(macs, params, tr(lang, "chart.activation_memory")))
     sizes = [p.size for p in ok]
-    side = label("chart.input_side", lang, side="%{x}")
+    side = tr(lang, "chart.input_side", side="%{x}")
 
     def hover(name: str) -> str:
         return f"{side}<br>{_value(name, '%{text}', lang)}<extra></extra>"
@@ -413,7 +412,7 @@ def sweep_figure(points: Sequence[SweepPoint], lang: Lang | str = Lang.EN) -> go
         ("chart.peak_live", "peak_activation_bytes", "#2ca02c", "solid"),
         ("chart.all_outputs", "total_activation_bytes", "#9467bd", "dash"),
     ):
-        name = label(key, lang)
+        name = tr(lang, key)
         values = [getattr(p, attr) for p in ok]
         fig.add_scatter(x=sizes, y=values, name=name, mode="lines+markers", line_color=color,
                         line_dash=dash, text=[human(v, "B") for v in values],
@@ -421,25 +420,25 @@ def sweep_figure(points: Sequence[SweepPoint], lang: Lang | str = Lang.EN) -> go
     bad = [p for p in points if not p.ok]
     if bad:
         fig.add_scatter(x=[p.size for p in bad], y=[0] * len(bad), mode="markers",
-                        name=label("chart.rejected_size", lang),
+                        name=tr(lang, "chart.rejected_size"),
                         marker=dict(symbol="x", size=11, color="#c00"), cliponaxis=False,
                         text=[_short_error(p.error) for p in bad],
-                        hovertemplate=(label("chart.rejected_hover", lang, side="%{x}")
+                        hovertemplate=(tr(lang, "chart.rejected_hover", side="%{x}")
                                        + "<br>%{text}<extra></extra>"),
                         row=1, col=1)
     fig.update_yaxes(title_text="MACs", tickformat="~s", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text=params, tickformat="~s", rangemode="tozero", row=2, col=1)
-    fig.update_yaxes(title_text=label("chart.bytes", lang), tickformat="~s", rangemode="tozero",
+    fig.update_yaxes(title_text=tr(lang, "chart.bytes"), tickformat="~s", rangemode="tozero",
                      row=3, col=1)
-    fig.update_xaxes(title_text=label("chart.input_side_axis", lang), row=3, col=1)
+    fig.update_xaxes(title_text=tr(lang, "chart.input_side_axis"), row=3, col=1)
     note = _rejected_note([(str(p.size), p.error) for p in points], lang)
     if note:
         fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=-0.16,
                            showarrow=False, align="left", font=dict(color="#a00", size=11))
     shape = points[0].input_shape if points else ()
-    what = (label("chart.sweep_shape", lang, batch=shape[0], channels=shape[1])
+    what = (tr(lang, "chart.sweep_shape", batch=shape[0], channels=shape[1])
             if len(shape) == 4 else "")
-    return _layout(fig, label("chart.sweep_title", lang, shape=what), height=820,
+    return _layout(fig, tr(lang, "chart.sweep_title", shape=what), height=820,
                    legend=dict(x=0.01, y=0.30, yanchor="top", bgcolor="rgba(255,255,255,0.8)"),
                    margin=dict(l=80, r=30, t=110, b=150 if note else 70))
 

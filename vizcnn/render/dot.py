@@ -7,7 +7,7 @@ path, the SE squeeze path returning into its multiply, channel shuffle and Ghost
 ops of their own, and the model card's key blocks outlined. Layout attributes are chosen by
 graph size so that even DenseNet's dense skip connections lay out in well under two seconds
 (see ``bench/bench_render.py``). ``GraphOptions(lang="zh")`` writes the title, legend, costs and
-op words in Chinese (see :mod:`vizcnn.render.labels`) with a CJK font in the font list.
+op words in Chinese (see :mod:`vizcnn.words.figures`) with a CJK font in the font list.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from typing import Iterable
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, Node, Shape
-from vizcnn.render.labels import Lang, as_lang, idea_label, label
-from vizcnn.units import human
+from vizcnn.words import Lang, as_lang, fmt_shape, human, tr
 from vizcnn.views.collapse import Arrow, Box, BoxKind, CollapsedGraph, collapse
 
 
@@ -135,15 +134,14 @@ def legend_items(kinds: Iterable[str] | None = None, lang: Lang | str = Lang.EN
     """Legend entries in ``lang``, limited to those covering ``kinds`` when given (e.g. the
     kinds in a graph)."""
     wanted = None if kinds is None else set(kinds)
-    return [LegendItem(label(f"legend.{members[0]}", lang), KIND_COLOURS[members[0]], members)
+    return [LegendItem(tr(lang, f"legend.{members[0]}"), KIND_COLOURS[members[0]], members)
             for members in _LEGEND if wanted is None or wanted.intersection(members)]
 
 
 # --- text ------------------------------------------------------------------------------------
 def shape_text(shape: Shape) -> str:
     """A tensor shape without its batch dimension: ``256×28×28``; ``1000`` for a vector."""
-    dims = shape[1:] if len(shape) > 1 else shape
-    return "×".join(str(d) for d in dims) or "scalar"
+    return fmt_shape(shape, batch=False)
 
 
 def _quote(text: str) -> str:
@@ -174,10 +172,10 @@ def _window(attrs: dict, lang: Lang = Lang.EN) -> str:
         text = f" {k}×{k}" if "×" not in k else f" {k}"
     stride = attrs.get("stride")
     if stride is not None and _pair(stride) != "1":
-        text += label("op.stride", lang, stride=_pair(stride))
+        text += tr(lang, "op.stride", stride=_pair(stride))
     dilation = attrs.get("dilation")
     if dilation is not None and _pair(dilation) != "1":
-        text += label("op.dilation", lang, dilation=_pair(dilation))
+        text += tr(lang, "op.dilation", dilation=_pair(dilation))
     return text
 
 
@@ -193,25 +191,25 @@ def op_summary(box: Box, lang: Lang | str = Lang.EN) -> str:
     (``卷积 3×3 步长2``, ``全连接 2048→1000`` in Chinese)."""
     attrs, kind, lang = box.attrs, box.op_kind, as_lang(lang)
     if kind in _CONV_WORDS:
-        text = label(_CONV_WORDS[kind], lang) + _window(attrs, lang)
+        text = tr(lang, _CONV_WORDS[kind]) + _window(attrs, lang)
         if kind == "grouped_conv":
-            text += label("op.groups", lang, groups=attrs.get("groups"))
+            text += tr(lang, "op.groups", groups=attrs.get("groups"))
         return text
     if kind == "linear" and "in_features" in attrs:
-        return label("op.linear", lang, inputs=attrs["in_features"],
+        return tr(lang, "op.linear", inputs=attrs["in_features"],
                      outputs=attrs["out_features"])
     if box.op in _POOLS:
-        return label(f"op.{box.op}", lang) + _window(attrs, lang)
+        return tr(lang, f"op.{box.op}") + _window(attrs, lang)
     if box.op.startswith("adaptive_") and "output_size" in attrs:
         size = _pair(attrs["output_size"])
         size = size if "×" in size else f"{size}×{size}"
         pool = box.op[9:]
-        pool = label(f"op.{pool}", lang) if pool in _POOLS else pool.replace("_", " ")
-        return label("op.adaptive", lang, pool=pool, size=size)
+        pool = tr(lang, f"op.{pool}") if pool in _POOLS else pool.replace("_", " ")
+        return tr(lang, "op.adaptive", pool=pool, size=size)
     if kind == "shuffle":
-        return label("op.channel_shuffle", lang)
+        return tr(lang, "op.channel_shuffle")
     if kind == "norm":
-        return label(f"op.{box.op}", lang) if box.op in _NORMS else box.type or box.op
+        return tr(lang, f"op.{box.op}") if box.op in _NORMS else box.type or box.op
     if box.type and box.type != box.op:
         return box.type
     return box.op
@@ -281,7 +279,7 @@ class _Writer:
         self.ideas: dict[str, list[str]] = {}
         if options.highlight_key_blocks:
             for idea, cls in graph.key_blocks:
-                self.ideas.setdefault(cls, []).append(idea_label(idea, self.lang))
+                self.ideas.setdefault(cls, []).append(tr(self.lang, f"idea.{idea}"))
         self.ranks = box_ranks(cg)
         self.shortcuts = self._shortcut_modules()
         self.junctions: dict[str | None, list[str]] = {}   # cluster -> bus junction ids
@@ -297,10 +295,10 @@ class _Writer:
 
     def _cost_line(self, params: int, macs: int, repeat: int = 1) -> str:
         if repeat > 1:
-            text = label("graph.cost_repeat", self.lang, repeat=repeat,
+            text = tr(self.lang, "graph.cost_repeat", repeat=repeat,
                          params=human(params / repeat), macs=human(macs / repeat))
         else:
-            text = label("graph.cost", self.lang, params=human(params), macs=human(macs))
+            text = tr(self.lang, "graph.cost", params=human(params), macs=human(macs))
         return f'<br/><font point-size="9" color="#333333">{_h(text)}</font>'
 
     def _box_label(self, box: Box) -> str:
@@ -315,7 +313,7 @@ class _Writer:
             title += f' <font color="{KEY_COLOUR}"><b>×{box.repeat}</b></font>'
         text = f"{title}<br/>{_h(box.type)}"
         if box.output_shapes:
-            out = label("graph.out", self.lang,
+            out = tr(self.lang, "graph.out",
                         shapes=", ".join(shape_text(s) for s in box.output_shapes))
             text += f'<br/><font point-size="10">{_h(out)}</font>'
         text += self._cost_line(box.params, box.macs, box.repeat)
@@ -325,7 +323,7 @@ class _Writer:
         ins = ", ".join(shape_text(s) for s in box.input_shapes)
         outs = ", ".join(shape_text(s) for s in box.output_shapes)
         head = box.id if box.kind is not BoxKind.FOLD else ", ".join(box.modules)
-        return label("graph.tooltip", self.lang, head=head, type=box.type, ins=ins, outs=outs,
+        return tr(self.lang, "graph.tooltip", head=head, type=box.type, ins=ins, outs=outs,
                      params=f"{box.params:,}", macs=f"{box.macs:,}", flops=f"{box.flops:,}")
 
     # roles of arrows
@@ -464,7 +462,7 @@ class _Writer:
         lines: list[_Line] = []
         fan: dict[str, list[Arrow]] = {}
         self.junctions = {}
-        identity = label("graph.identity", self.lang)
+        identity = tr(self.lang, "graph.identity")
         for arrow in self.cg.arrows:
             role = self._arrow_role(arrow)
             if role:
@@ -522,15 +520,15 @@ class _Writer:
             for item in legend_items(kinds, self.lang))
         if shortcuts:
             rows += (f'<tr><td><font color="{SHORTCUT_COLOUR}"><b>- - -</b></font></td>'
-                     f'<td align="left">{_h(label("graph.residual_shortcut", self.lang))}'
+                     f'<td align="left">{_h(tr(self.lang, "graph.residual_shortcut"))}'
                      '</td></tr>')
         keyed = [b.type for b in self.cg.boxes] + [c.type for c in self.cg.clusters.values()]
         if any(t in self.ideas for t in keyed):
             rows += (f'<tr><td><font color="{KEY_COLOUR}"><b>★</b></font></td>'
-                     f'<td align="left">{_h(label("graph.key_block", self.lang))}</td></tr>')
+                     f'<td align="left">{_h(tr(self.lang, "graph.key_block"))}</td></tr>')
         self.lines += [
             f'  subgraph {_quote("cluster_" + LEGEND_ID)} {{',
-            (f'    label=<<b>{_h(label("graph.legend", self.lang))}</b>>; style="rounded"; '
+            (f'    label=<<b>{_h(tr(self.lang, "graph.legend"))}</b>>; style="rounded"; '
              'color="#999999"; fontsize=11;'),
             f'    {_quote(LEGEND_ID)} [shape=plaintext, style="", margin=0, fontsize=10, label=<'
             '<table border="0" cellspacing="2" cellpadding="2">'
@@ -552,7 +550,7 @@ class _Writer:
         attrs = {
             "rankdir": options.direction.value, "newrank": "true", "fontname": font,
             "fontsize": "12", "nodesep": "0.25", "ranksep": "0.32", "labelloc": "t",
-            "label": _quote(label("graph.title", self.lang, model=graph.model,
+            "label": _quote(tr(self.lang, "graph.title", model=graph.model,
                                   params=human(graph.params), macs=human(graph.macs))),
             **layout_attrs(virtual),
         }

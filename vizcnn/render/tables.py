@@ -15,7 +15,7 @@ from typing import Any
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph
-from vizcnn.units import human
+from vizcnn.words import human
 from vizcnn.views.stages import stages
 from vizcnn.views.table import COLUMNS, layer_rows, layer_table
 

@@ -8,7 +8,8 @@
 * :mod:`~vizcnn.teach.depthwise` — depthwise-separable cost ratio, channel profiles
 * :mod:`~vizcnn.teach.shuffle`, :mod:`~vizcnn.teach.ghost` — channel shuffle, Ghost modules
 * :mod:`~vizcnn.teach.whatif` — totals when a width, resolution, group or ratio changes
-* :mod:`~vizcnn.teach.text` — every explanation in English and Chinese
+
+Their explanations, in English and Chinese, are in :mod:`vizcnn.words.lessons`.
 
 Every number comes from a trace (``vizcnn.trace``) of the model or of a small model built
 on the meta device to compare against; none is typed in.
@@ -17,9 +18,8 @@ on the meta device to compare against; none is typed in.
 from __future__ import annotations
 
 from vizcnn.teach import (  # noqa: F401
-    depthwise, formulas, ghost, inception, residual, se, shuffle, text, vgg_stacks, whatif,
+    depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks, whatif,
 )
-from vizcnn.teach.text import Lang
 
-__all__ = ["Lang", "depthwise", "formulas", "ghost", "inception", "residual", "se", "shuffle",
-           "text", "vgg_stacks", "whatif"]
+__all__ = ["depthwise", "formulas", "ghost", "inception", "residual", "se", "shuffle",
+           "vgg_stacks", "whatif"]

@@ -23,7 +23,7 @@ from vizcnn.api import trace
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, Node
 from vizcnn.teach.residual import Profile, ResidualBlock, residual_blocks
-from vizcnn.teach.text import Lang, text
+from vizcnn.words import Lang, tr
 
 _PASS_THROUGH = {"norm", "activation", "dropout", "other"}
 
@@ -168,7 +168,7 @@ def profile_figure(blocks: list[ResidualBlock], lang: Lang | str = Lang.EN) -> g
     hourglass looks like one (沙漏) and a spindle like one (纺锤)."""
     if not blocks:
         raise VizcnnError("no residual blocks to draw")
-    titles = [text("profile_title", lang, profile=text(f"profile_{b.profile.value}", lang),
+    titles = [tr(lang, "profile_title", profile=tr(lang, f"profile_{b.profile.value}"),
                    block=b.path) for b in blocks]
     fig = make_subplots(rows=1, cols=len(blocks), subplot_titles=titles)
     colours = {Profile.SPINDLE: "#00CC96", Profile.HOURGLASS: "#636EFA", Profile.FLAT: "#AAAAAA"}
@@ -188,7 +188,7 @@ def profile_figure(blocks: list[ResidualBlock], lang: Lang | str = Lang.EN) -> g
                          ticktext=[label for label, _ in block.steps], showgrid=False,
                          row=1, col=col)
         top = max(half) * 1.3
-        fig.update_yaxes(range=[-top, top], title_text=text("profile_axis", lang),
+        fig.update_yaxes(range=[-top, top], title_text=tr(lang, "profile_axis"),
                          showticklabels=False, showgrid=False, zeroline=False, row=1, col=col)
     fig.update_layout(height=360, margin={"l": 40, "r": 20, "t": 60, "b": 40},
                       plot_bgcolor="white")

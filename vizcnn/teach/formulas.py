@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, Node
-from vizcnn.teach.text import Lang, fmt_int, text
+from vizcnn.words import Lang, fmt_int, fmt_shape, tr
 
 FORMULA_OPS: tuple[str, ...] = (
     "conv", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool", "linear",
@@ -319,13 +319,10 @@ def _pool_flops(node: Node, x: tuple[int, ...], y: tuple[int, ...]) -> Product:
 # ------------------------------------------------------------------------ renderings
 
 
-def _shape(shape: tuple[int, ...]) -> str:
-    return "×".join(str(d) for d in shape)
-
 
 def _heading(wf: WorkedFormula, lang: Lang | str) -> str:
-    return text("formula_layer", lang, node=wf.node_id, type=wf.module_type or wf.op,
-                input=_shape(wf.input_shape), output=_shape(wf.output_shape))
+    return tr(lang, "formula_layer", node=wf.node_id, type=wf.module_type or wf.op,
+                input=fmt_shape(wf.input_shape), output=fmt_shape(wf.output_shape))
 
 
 def to_latex(wf: WorkedFormula) -> list[str]:
@@ -345,26 +342,26 @@ def to_markdown(wf: WorkedFormula, lang: Lang | str) -> str:
     """The same derivation as Markdown text (for the CLI, notebooks and exports)."""
     lines = [f"**{_heading(wf, lang)}**", ""]
     if wf.axes and not wf.axes[0].adaptive:
-        rule = text("formula_ceil" if wf.axes[0].ceil_mode else "formula_floor", lang)
-        lines += [f"{text('formula_out_size', lang)} `{rule}`", ""]
+        rule = tr(lang, "formula_ceil" if wf.axes[0].ceil_mode else "formula_floor")
+        lines += [f"{tr(lang, 'formula_out_size')} `{rule}`", ""]
     for axis in wf.axes:
         lines.append(f"- {axis.axis}: " + " = ".join(axis.steps) + _check(axis.matches, lang))
         if axis.corrected:
-            lines.append("  " + text("formula_ceil_corrected", lang,
+            lines.append("  " + tr(lang, "formula_ceil_corrected",
                                      start=(axis.result) * axis.stride,
                                      limit=axis.size_in + axis.padding))
     for product in (wf.params, wf.macs, wf.flops):
         if product is not None:
-            label = text(f"label_{product.name}", lang)
+            label = tr(lang, f"label_{product.name}")
             lines.append(f"- {label} = " + " = ".join(product.steps)
                          + _check(product.matches, lang))
     if wf.flops is not None:
-        lines += ["", text("formula_pool_no_macs", lang)]
+        lines += ["", tr(lang, "formula_pool_no_macs")]
     return "\n".join(lines)
 
 
 def _check(ok: bool, lang: Lang | str) -> str:
-    return " " + text("check_ok" if ok else "check_mismatch", lang)
+    return " " + tr(lang, "check_ok" if ok else "check_mismatch")
 
 
 __all__ = [

@@ -17,7 +17,7 @@ import torch
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph
-from vizcnn.teach.text import Lang, text
+from vizcnn.words import Lang, tr
 from vizcnn.zoo import build
 from vizcnn.zoo.layers import ChannelShuffle
 
@@ -91,7 +91,7 @@ def shuffle_figure(smap: ShuffleMap, lang: Lang | str = Lang.EN) -> go.Figure:
                 ys += [c - 1 - src, c - 1 - out_pos, None]
         colour = GROUP_COLOURS[g % len(GROUP_COLOURS)]
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": colour, "width": 2},
-                                 name=text("shuffle_group", lang, group=g + 1),
+                                 name=tr(lang, "shuffle_group", group=g + 1),
                                  hoverinfo="skip"))
         members = [ch for ch in range(c) if group_of[ch] == g]
         outs = [j for j, src in enumerate(smap.permutation) if group_of[src] == g]
@@ -104,9 +104,9 @@ def shuffle_figure(smap: ShuffleMap, lang: Lang | str = Lang.EN) -> go.Figure:
             marker={"color": colour, "size": 9}, showlegend=False,
             hovertemplate="%{text}<extra></extra>"))
     fig.update_layout(
-        title=text("shuffle_title", lang, channels=c, groups=smap.groups),
+        title=tr(lang, "shuffle_title", channels=c, groups=smap.groups),
         xaxis={"tickmode": "array", "tickvals": [0, 1], "range": [-0.25, 1.25],
-               "ticktext": [text("shuffle_input", lang), text("shuffle_output", lang)],
+               "ticktext": [tr(lang, "shuffle_input"), tr(lang, "shuffle_output")],
                "showgrid": False, "zeroline": False},
         yaxis={"visible": False},
         height=max(320, 22 * c + 150), margin={"l": 20, "r": 20, "t": 90, "b": 40},

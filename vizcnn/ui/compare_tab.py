@@ -16,7 +16,7 @@ from vizcnn.ui import cache
 from vizcnn.ui.errors import guarded
 from vizcnn.ui.selection import Selection, Source
 from vizcnn.ui.sidebar import KEEP
-from vizcnn.ui.strings import tr
+from vizcnn.words import tr
 from vizcnn.views.sweep import ComparePoint, SweepPoint, sweep
 
 K_MODELS = "cmp_models"

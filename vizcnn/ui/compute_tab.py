@@ -13,7 +13,7 @@ from vizcnn.render.charts import HierarchyStyle, Metric
 from vizcnn.ui import cache
 from vizcnn.ui.selection import Selection, TraceKey
 from vizcnn.ui.sidebar import KEEP
-from vizcnn.ui.strings import tr
+from vizcnn.words import tr
 
 K_METRIC = "c_metric"
 K_STYLE = "c_style"

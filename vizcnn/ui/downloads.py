@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 
 import streamlit as st
 
-from vizcnn.ui.strings import tr
+from vizcnn.words import tr
 
 Data = str | bytes | Callable[[], str | bytes]
 

@@ -15,7 +15,7 @@ import vizcnn
 from vizcnn.errors import ShapeError, VizcnnError
 from vizcnn.ui import cache
 from vizcnn.ui.selection import Selection, Source, TraceKey
-from vizcnn.ui.strings import tr
+from vizcnn.words import tr
 
 log = logging.getLogger("vizcnn.app")
 

@@ -14,7 +14,7 @@ from vizcnn.ui import cache
 from vizcnn.ui.downloads import download_row
 from vizcnn.ui.selection import Selection
 from vizcnn.ui.sidebar import KEEP
-from vizcnn.ui.strings import tr
+from vizcnn.words import tr
 
 K_DEPTH = "g_depth"
 K_EXPAND = "g_expand"

@@ -7,10 +7,10 @@ import streamlit as st
 
 import vizcnn
 from vizcnn.api import Trace
-from vizcnn.units import human
+from vizcnn.words import human
 from vizcnn.ui.cache import user_models_allowed
 from vizcnn.ui.selection import Selection, Source
-from vizcnn.ui.strings import tr
+from vizcnn.words import tr
 
 EXAMPLE_FILE = '''# my_models.py
 from torch import nn

@@ -7,12 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from vizcnn.api import Trace
-from vizcnn.units import human
+from vizcnn.words import human
 from vizcnn.render.tables import to_csv, to_json_rows, to_markdown
 from vizcnn.ui.downloads import download_row
 from vizcnn.ui.selection import Selection
 from vizcnn.ui.sidebar import KEEP
-from vizcnn.ui.strings import tr
+from vizcnn.words import tr
 
 K_FILTER = "l_filter"
 K_KINDS = "l_kinds"

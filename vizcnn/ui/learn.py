@@ -18,7 +18,7 @@ from vizcnn.graph import Graph
 from vizcnn.teach import (
     depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks, whatif,
 )
-from vizcnn.teach.text import Lang, as_lang, fmt_int, fmt_pct, fmt_si, text
+from vizcnn.words import Lang, as_lang, fmt_int, fmt_pct, fmt_shape, human, tr
 from vizcnn.ui.sidebar import apply_selection
 from vizcnn.zoo import ModelCard, model_card
 
@@ -55,7 +55,7 @@ def render_learn_tab(trace: Graph, model_name: str, lang: str,
     def key(name: str) -> str:
         return f"{key_prefix}_{name}"
 
-    st.header(text("learn_title", language, model=model_name))
+    st.header(tr(language, "learn_title", model=model_name))
     # Sections that rebuild the model need the zoo name the trace was made from. (The
     # model card's summary is the app header's; it is not repeated here.)
     card = _card(model_name) if trace.model == model_name else None
@@ -93,81 +93,77 @@ def _card(model_name: str) -> ModelCard | None:
 
 def _guarded(lang: Lang, heading: str, render: Callable[[], None]) -> None:
     """A section under its heading; a VizcnnError becomes an error box."""
-    st.subheader(text(heading, lang))
+    st.subheader(tr(lang, heading))
     try:
         render()
     except VizcnnError as error:
-        st.error(text("error_section", lang, message=str(error)))
+        st.error(tr(lang, "error_section", message=str(error)))
 
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return "×".join(str(d) for d in shape)
 
 
 # ---------------------------------------------------------------------------- formulas
 
 
 def _formula_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
-    st.markdown(text("formula_intro", lang))
+    st.markdown(tr(lang, "formula_intro"))
     nodes = formulas.formula_nodes(trace)
     if not nodes:
-        st.info(text("formula_none", lang))
+        st.info(tr(lang, "formula_none"))
         return
-    node_id = st.selectbox(text("formula_pick", lang), nodes, key=key("layer"))
+    node_id = st.selectbox(tr(lang, "formula_pick"), nodes, key=key("layer"))
     wf = formulas.worked_formula_for(trace, node_id or nodes[0])
-    heading = text("formula_layer", lang, node=wf.node_id, type=wf.module_type or wf.op,
-                   input=_shape(wf.input_shape), output=_shape(wf.output_shape))
+    heading = tr(lang, "formula_layer", node=wf.node_id, type=wf.module_type or wf.op,
+                   input=fmt_shape(wf.input_shape), output=fmt_shape(wf.output_shape))
     st.markdown(f"**{heading}**")
     for line in formulas.to_latex(wf):
         st.latex(line)
     if wf.axes and not wf.axes[0].adaptive:
-        st.caption(text("formula_seed_note", lang))
+        st.caption(tr(lang, "formula_seed_note"))
     for axis in wf.axes:
         if axis.corrected:
-            st.caption(text("formula_ceil_corrected", lang, start=axis.result * axis.stride,
+            st.caption(tr(lang, "formula_ceil_corrected", start=axis.result * axis.stride,
                             limit=axis.size_in + axis.padding))
     if wf.flops is not None:
-        st.caption(text("formula_pool_no_macs", lang))
-    st.markdown(text("check_ok" if wf.matches else "check_mismatch", lang))
+        st.caption(tr(lang, "formula_pool_no_macs"))
+    st.markdown(tr(lang, "check_ok" if wf.matches else "check_mismatch"))
 
 
 # ---------------------------------------------------------------------------- VGG
 
 
 def _vgg_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
-    st.markdown(text("vgg_intro", lang))
+    st.markdown(tr(lang, "vgg_intro"))
     stacks = vgg_stacks.find_stacks(trace)
     size = stacks[0].size[0] if stacks else trace.input_shapes[0][-1]
-    channels = st.select_slider(text("vgg_channels", lang), _VGG_CHANNELS,
+    channels = st.select_slider(tr(lang, "vgg_channels"), _VGG_CHANNELS,
                                 value=64, key=key("vgg_channels"))
     rows = []
     for cmp in vgg_stacks.vgg_comparisons(int(channels), size):
         for alt in (cmp.stacked, cmp.single):
             rows.append({
-                text("col_alternative", lang): text("vgg_alt", lang, layers=alt.layers,
+                tr(lang, "col_alternative"): tr(lang, "vgg_alt", layers=alt.layers,
                                                     kernel=alt.kernel),
-                text("col_rf", lang): f"{alt.receptive_field}×{alt.receptive_field}",
-                text("label_params", lang): alt.params,
-                text("label_macs", lang): alt.macs,
-                text("col_relus", lang): alt.relus,
-                text("col_per_c2", lang): alt.coefficient,
+                tr(lang, "col_rf"): f"{alt.receptive_field}×{alt.receptive_field}",
+                tr(lang, "label_params"): alt.params,
+                tr(lang, "label_macs"): alt.macs,
+                tr(lang, "col_relus"): alt.relus,
+                tr(lang, "col_per_c2"): alt.coefficient,
             })
-        st.markdown(text(
-            "vgg_hand_check", lang, n=cmp.stacked.layers, small=cmp.stacked.coefficient,
+        st.markdown(tr(lang, "vgg_hand_check", n=cmp.stacked.layers, small=cmp.stacked.coefficient,
             big=cmp.single.coefficient, k=cmp.single.kernel,
             params=fmt_int(cmp.stacked.params), params_big=fmt_int(cmp.single.params),
             saving=fmt_pct((cmp.params_ratio - 1) * 100)))
-    st.caption(text("vgg_setting", lang, channels=channels, size=size))
+    st.caption(tr(lang, "vgg_setting", channels=channels, size=size))
     st.dataframe(pd.DataFrame(rows), hide_index=True, key=key("vgg_table"))
     if stacks:
-        st.markdown(text("vgg_model_stacks", lang, count=len(stacks)))
+        st.markdown(tr(lang, "vgg_model_stacks", count=len(stacks)))
         st.dataframe(pd.DataFrame([{
-            text("col_stack", lang): f"{s.node_ids[0]} … {s.node_ids[-1]}",
-            text("col_layers", lang): len(s.node_ids),
-            text("col_channels", lang): f"{s.in_channels} → {s.out_channels}",
-            text("col_size", lang): _shape(s.size),
-            text("col_window", lang): f"{s.window}×{s.window}",
-            text("col_rf_image", lang): s.receptive_field,
+            tr(lang, "col_stack"): f"{s.node_ids[0]} … {s.node_ids[-1]}",
+            tr(lang, "col_layers"): len(s.node_ids),
+            tr(lang, "col_channels"): f"{s.in_channels} → {s.out_channels}",
+            tr(lang, "col_size"): fmt_shape(s.size),
+            tr(lang, "col_window"): f"{s.window}×{s.window}",
+            tr(lang, "col_rf_image"): s.receptive_field,
         } for s in stacks]), hide_index=True, key=key("vgg_stacks_table"))
 
 
@@ -175,34 +171,34 @@ def _vgg_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
 
 
 def _inception_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
-    st.markdown(text("inception_intro", lang))
+    st.markdown(tr(lang, "inception_intro"))
     blocks = inception.inception_blocks(trace)
     if not blocks:
-        st.info(text("inception_none", lang))
+        st.info(tr(lang, "inception_none"))
         return
     st.dataframe(pd.DataFrame([{
-        text("col_block", lang): b.path,
-        text("col_channels", lang): f"{b.in_channels} → {b.out_channels}",
-        text("col_size", lang): _shape(b.size),
-        text("label_macs", lang): b.macs,
-        text("col_macs_without", lang): b.macs_without,
-        text("col_factor", lang): round(b.macs_factor, 2),
+        tr(lang, "col_block"): b.path,
+        tr(lang, "col_channels"): f"{b.in_channels} → {b.out_channels}",
+        tr(lang, "col_size"): fmt_shape(b.size),
+        tr(lang, "label_macs"): b.macs,
+        tr(lang, "col_macs_without"): b.macs_without,
+        tr(lang, "col_factor"): round(b.macs_factor, 2),
     } for b in blocks]), hide_index=True, key=key("inception_table"))
     total_with = sum(b.macs for b in blocks)
     total_without = sum(b.macs_without for b in blocks)
-    st.markdown(text("inception_total", lang, count=len(blocks), macs=fmt_si(total_with),
-                     without=fmt_si(total_without), factor=f"{total_without / total_with:.2f}"))
+    st.markdown(tr(lang, "inception_total", count=len(blocks), macs=human(total_with),
+                     without=human(total_without), factor=f"{total_without / total_with:.2f}"))
     paths = [b.path for b in blocks]
-    chosen = st.selectbox(text("inception_pick", lang), paths, key=key("inception_block"))
+    chosen = st.selectbox(tr(lang, "inception_pick"), paths, key=key("inception_block"))
     block = blocks[paths.index(chosen)] if chosen in paths else blocks[0]
     st.dataframe(pd.DataFrame([{
-        text("col_branch", lang): br.path,
-        text("col_layers", lang): br.layers,
-        text("col_out_channels", lang): br.out_channels,
-        text("label_macs", lang): br.macs,
-        text("col_share", lang): f"{br.share * 100:.1f} %",
+        tr(lang, "col_branch"): br.path,
+        tr(lang, "col_layers"): br.layers,
+        tr(lang, "col_out_channels"): br.out_channels,
+        tr(lang, "label_macs"): br.macs,
+        tr(lang, "col_share"): f"{br.share * 100:.1f} %",
     } for br in block.branches]), hide_index=True, key=key("inception_branches"))
-    st.markdown(text("inception_saving", lang, block=block.path,
+    st.markdown(tr(lang, "inception_saving", block=block.path,
                      reductions=len(block.reductions), macs=fmt_int(block.macs),
                      without=fmt_int(block.macs_without), factor=f"{block.macs_factor:.2f}",
                      params=fmt_int(block.conv_params),
@@ -213,27 +209,27 @@ def _inception_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
 
 
 def _residual_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
-    st.markdown(text("residual_intro", lang))
+    st.markdown(tr(lang, "residual_intro"))
     blocks = residual.residual_blocks(trace)
     if not blocks:
-        st.info(text("residual_none", lang))
+        st.info(tr(lang, "residual_none"))
         return
     counts = {kind: sum(1 for b in blocks if b.shortcut is kind) for kind in residual.Shortcut}
-    st.markdown(text("residual_counts", lang, total=len(blocks),
+    st.markdown(tr(lang, "residual_counts", total=len(blocks),
                      identity=counts[residual.Shortcut.IDENTITY],
                      projection=counts[residual.Shortcut.PROJECTION],
                      none=counts[residual.Shortcut.NONE]))
     st.dataframe(pd.DataFrame([{
-        text("col_block", lang): b.path,
-        text("col_type", lang): b.module_type,
-        text("col_shortcut", lang): text(f"shortcut_{b.shortcut.value}", lang),
-        text("col_profile", lang): text(f"profile_{b.profile.value}", lang),
-        text("col_channels", lang): " → ".join(str(c) for _, c in b.steps),
+        tr(lang, "col_block"): b.path,
+        tr(lang, "col_type"): b.module_type,
+        tr(lang, "col_shortcut"): tr(lang, f"shortcut_{b.shortcut.value}"),
+        tr(lang, "col_profile"): tr(lang, f"profile_{b.profile.value}"),
+        tr(lang, "col_channels"): " → ".join(str(c) for _, c in b.steps),
     } for b in blocks]), hide_index=True, key=key("residual_table"))
     spindle, hourglass = depthwise.spindle_vs_hourglass(trace)
     shown = [b for b in (spindle, hourglass) if b is not None]
     if shown:
-        st.markdown(text("profile_intro", lang))
+        st.markdown(tr(lang, "profile_intro"))
         st.plotly_chart(depthwise.profile_figure(shown, lang), key=key("profile_chart"))
 
 
@@ -242,30 +238,30 @@ def _residual_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> No
 
 def _se_section(trace: Graph, model_name: str, opts: dict[str, Any], lang: Lang,
                 key: Callable[[str], str]) -> None:
-    st.markdown(text("se_intro", lang))
+    st.markdown(tr(lang, "se_intro"))
     paths = se.se_paths(trace)
     if paths:
-        chosen = st.selectbox(text("se_pick", lang), paths, key=key("se_block"))
+        chosen = st.selectbox(tr(lang, "se_pick"), paths, key=key("se_block"))
         walk = se.se_walk(trace, chosen if chosen in paths else paths[0])
-        rows = [(text("se_input", lang), "", walk.input_shape, walk.input_symbols)]
+        rows = [(tr(lang, "se_input"), "", walk.input_shape, walk.input_symbols)]
         rows += [(s.label, s.op, s.shape, s.symbols) for s in walk.steps]
         st.dataframe(pd.DataFrame([{
-            text("col_step", lang): label,
-            text("col_op", lang): op,
-            text("col_shape", lang): f"({', '.join(str(d) for d in shape)})",
-            text("col_seed", lang): f"({', '.join(symbols)})",
+            tr(lang, "col_step"): label,
+            tr(lang, "col_op"): op,
+            tr(lang, "col_shape"): f"({', '.join(str(d) for d in shape)})",
+            tr(lang, "col_seed"): f"({', '.join(symbols)})",
         } for label, op, shape, symbols in rows]), hide_index=True, key=key("se_walk_table"))
-        st.markdown(text("se_walk", lang, shapes=" → ".join(
+        st.markdown(tr(lang, "se_walk", shapes=" → ".join(
             f"({', '.join(str(d) for d in s)})" for s in walk.shapes)))
-        st.markdown(text("se_numbers", lang, channels=walk.channels, hidden=walk.hidden,
+        st.markdown(tr(lang, "se_numbers", channels=walk.channels, hidden=walk.hidden,
                          reduction=f"{walk.reduction:g}"))
-        st.markdown(text("se_keeps_shape" if walk.keeps_shape else "se_changes_shape", lang))
+        st.markdown(tr(lang, "se_keeps_shape" if walk.keeps_shape else "se_changes_shape"))
     else:
-        st.info(text("se_none", lang))
+        st.info(tr(lang, "se_none"))
     cost = se.se_cost(model_name, tuple(trace.input_shapes[0]), trace.training,
                       **{k: v for k, v in opts.items() if k != "se"})
     params, macs = cost.params_delta, cost.macs_delta
-    st.markdown(text(f"se_cost_{cost.how}", lang, model=model_name, blocks=cost.blocks,
+    st.markdown(tr(lang, f"se_cost_{cost.how}", model=model_name, blocks=cost.blocks,
                      params=fmt_int(cost.with_se.params),
                      params_without=fmt_int(cost.without_se.params),
                      params_delta=fmt_int(params.absolute, signed=True),
@@ -279,25 +275,25 @@ def _se_section(trace: Graph, model_name: str, opts: dict[str, Any], lang: Lang,
 
 
 def _depthwise_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
-    st.markdown(text("depthwise_intro", lang))
+    st.markdown(tr(lang, "depthwise_intro"))
     pairs = depthwise.depthwise_pairs(trace)
     if not pairs:
-        st.info(text("depthwise_none", lang))
+        st.info(tr(lang, "depthwise_none"))
         return
     labels = [f"{dw} → {pw}" for dw, pw in pairs]
-    chosen = st.selectbox(text("depthwise_pick", lang), labels, key=key("dw_layer"))
+    chosen = st.selectbox(tr(lang, "depthwise_pick"), labels, key=key("dw_layer"))
     dw_id = pairs[labels.index(chosen) if chosen in labels else 0][0]
     r = depthwise.separable_ratio(trace, dw_id)
     k = "×".join(str(v) for v in r.kernel)
-    st.markdown(text("depthwise_costs", lang, m=r.in_channels, n=r.out_channels, k=k,
-                     shape=_shape(r.input_shape), standard=fmt_int(r.standard_macs),
+    st.markdown(tr(lang, "depthwise_costs", m=r.in_channels, n=r.out_channels, k=k,
+                     shape=fmt_shape(r.input_shape), standard=fmt_int(r.standard_macs),
                      dw=fmt_int(r.depthwise_macs), pw=fmt_int(r.pointwise_macs),
                      separable=fmt_int(r.separable_macs)))
     st.latex(
         rf"\frac{{{r.separable_macs}}}{{{r.standard_macs}}} = {float(r.measured):.5f}"
         rf"\qquad \frac{{1}}{{N}} + \frac{{1}}{{k^2}} = \frac{{1}}{{{r.out_channels}}} + "
         rf"\frac{{1}}{{{r.kernel[0] * r.kernel[1]}}} = {float(r.formula):.5f}")
-    st.markdown(text("depthwise_equal" if r.measured == r.formula else "depthwise_differ", lang,
+    st.markdown(tr(lang, "depthwise_equal" if r.measured == r.formula else "depthwise_differ",
                      speedup=f"{1 / float(r.measured):.1f}"))
 
 
@@ -306,55 +302,55 @@ def _depthwise_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
 
 def _shuffle_section(trace: Graph, model_name: str, opts: dict[str, Any], lang: Lang,
                      key: Callable[[str], str]) -> None:
-    st.markdown(text("shuffle_intro", lang))
+    st.markdown(tr(lang, "shuffle_intro"))
     layers = shuffle.shuffle_layers(trace)
     groups_in_model = shuffle.model_shuffle_groups(model_name, **opts)
     if not layers or not groups_in_model:
-        st.info(text("shuffle_none", lang))
+        st.info(tr(lang, "shuffle_none"))
         return
     model_groups = groups_in_model[0]
-    st.markdown(text("shuffle_model", lang, count=len(layers), channels=layers[0][1],
+    st.markdown(tr(lang, "shuffle_model", count=len(layers), channels=layers[0][1],
                      groups=model_groups))
     choices = tuple(sorted({*_SHUFFLE_GROUPS, model_groups}))
-    groups = int(st.select_slider(text("shuffle_groups", lang), choices, value=model_groups,
+    groups = int(st.select_slider(tr(lang, "shuffle_groups"), choices, value=model_groups,
                                   key=key("shuffle_groups")))
     channel_choices = tuple(groups * i for i in range(1, 48 // groups + 1))
     default = min(channel_choices, key=lambda c: abs(c - 12))
-    channels = int(st.select_slider(text("shuffle_channels", lang), channel_choices,
+    channels = int(st.select_slider(tr(lang, "shuffle_channels"), channel_choices,
                                     value=default, key=key(f"shuffle_channels_g{groups}")))
     smap = shuffle.shuffle_map(channels, groups)
     st.plotly_chart(shuffle.shuffle_figure(smap, lang), key=key("shuffle_chart"))
-    st.markdown(text("shuffle_perm", lang, perm=", ".join(str(p) for p in smap.permutation)))
+    st.markdown(tr(lang, "shuffle_perm", perm=", ".join(str(p) for p in smap.permutation)))
 
 
 # ---------------------------------------------------------------------------- ghost
 
 
 def _ghost_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
-    st.markdown(text("ghost_intro", lang))
+    st.markdown(tr(lang, "ghost_intro"))
     savings = ghost.ghost_savings(trace)
     if not savings:
-        st.info(text("ghost_none", lang))
+        st.info(tr(lang, "ghost_none"))
         return
     st.dataframe(pd.DataFrame([{
-        text("col_block", lang): g.path,
-        text("col_channels", lang): f"{g.in_channels} → {g.out_channels}",
-        text("col_ghost_macs", lang): g.ghost_macs,
-        text("col_plain_macs", lang): g.plain_macs,
-        text("col_factor", lang): round(g.macs_ratio, 2),
-        text("col_formula", lang): round(float(g.formula), 2),
+        tr(lang, "col_block"): g.path,
+        tr(lang, "col_channels"): f"{g.in_channels} → {g.out_channels}",
+        tr(lang, "col_ghost_macs"): g.ghost_macs,
+        tr(lang, "col_plain_macs"): g.plain_macs,
+        tr(lang, "col_factor"): round(g.macs_ratio, 2),
+        tr(lang, "col_formula"): round(float(g.formula), 2),
     } for g in savings]), hide_index=True, key=key("ghost_table"))
     ghost_total = sum(g.ghost_macs for g in savings)
     plain_total = sum(g.plain_macs for g in savings)
-    st.markdown(text("ghost_total", lang, count=len(savings), ghost=fmt_si(ghost_total),
-                     plain=fmt_si(plain_total), factor=f"{plain_total / ghost_total:.2f}"))
+    st.markdown(tr(lang, "ghost_total", count=len(savings), ghost=human(ghost_total),
+                     plain=human(plain_total), factor=f"{plain_total / ghost_total:.2f}"))
     # the ratio slider rebuilds the model's widest Ghost module with another s
     widest = max(savings, key=lambda g: g.in_channels)
     c, n, size = widest.in_channels, widest.out_channels, widest.input_shape[-1]
-    s = int(st.select_slider(text("ghost_ratio", lang), _GHOST_RATIOS, value=2,
+    s = int(st.select_slider(tr(lang, "ghost_ratio"), _GHOST_RATIOS, value=2,
                              key=key("ghost_ratio")))
     g = ghost.ghost_saving_for(c, n, ratio=s, size=size)
-    st.markdown(text("ghost_line", lang, c=c, n=n, s=s, m=g.intrinsic, size=size,
+    st.markdown(tr(lang, "ghost_line", c=c, n=n, s=s, m=g.intrinsic, size=size,
                      plain=fmt_int(g.plain_macs), ghost=fmt_int(g.ghost_macs),
                      factor=f"{g.macs_ratio:.2f}", params_factor=f"{g.params_ratio:.2f}",
                      formula=f"{float(g.formula):.2f}"))
@@ -364,13 +360,13 @@ def _ghost_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
 def _whatif_section(trace: Graph, model_name: str, lang: Lang,
                     key: Callable[[str], str], options: Mapping[str, Any]) -> None:
     """Compare the model as set in the sidebar (``options``) with one knob turned."""
-    st.markdown(text("whatif_intro", lang))
+    st.markdown(tr(lang, "whatif_intro"))
     input_size = tuple(trace.input_shapes[0])
     resolution: int | None = None
     changes: dict[str, Any] = {}
     se_on = False
     for spec in whatif.knobs(model_name, input_size):
-        label = text(f"knob_{spec.knob.value}", lang)
+        label = tr(lang, f"knob_{spec.knob.value}")
         current = options.get(spec.option, spec.default) if spec.option else spec.default
         if spec.knob is whatif.Knob.RESOLUTION:
             if len(input_size) < 4:
@@ -393,21 +389,21 @@ def _whatif_section(trace: Graph, model_name: str, lang: Lang,
     columns = st.columns(len(names))
     for column, name in zip(columns, names):
         delta = result.deltas[name]
-        shown = (f"{fmt_si(delta.absolute, signed=True)} ({fmt_pct(delta.percent)})"
+        shown = (f"{human(delta.absolute, signed=True)} ({fmt_pct(delta.percent)})"
                  if delta.absolute else None)
-        column.metric(text(f"label_{name}", lang), fmt_si(getattr(result.changed, name)),
+        column.metric(tr(lang, f"label_{name}"), human(getattr(result.changed, name)),
                       delta=shown, delta_color="inverse")
     st.dataframe(pd.DataFrame([{
-        text("col_metric", lang): text(f"label_{name}", lang),
-        text("col_default", lang): getattr(result.base, name),
-        text("col_changed", lang): getattr(result.changed, name),
-        text("col_delta", lang): result.deltas[name].absolute,
-        text("col_delta_pct", lang): fmt_pct(result.deltas[name].percent),
+        tr(lang, "col_metric"): tr(lang, f"label_{name}"),
+        tr(lang, "col_default"): getattr(result.base, name),
+        tr(lang, "col_changed"): getattr(result.changed, name),
+        tr(lang, "col_delta"): result.deltas[name].absolute,
+        tr(lang, "col_delta_pct"): fmt_pct(result.deltas[name].percent),
     } for name in (*names, "activation_bytes")]), hide_index=True, key=key("whatif_table"))
-    st.button(text("whatif_apply", lang), key=key("whatif_apply"), on_click=apply_selection,
-              args=(dict(changes), resolution), help=text("whatif_apply_help", lang))
-    st.caption(text("whatif_setting", lang, base=_shape(result.base_input),
-                    changed=_shape(result.changed_input),
+    st.button(tr(lang, "whatif_apply"), key=key("whatif_apply"), on_click=apply_selection,
+              args=(dict(changes), resolution), help=tr(lang, "whatif_apply_help"))
+    st.caption(tr(lang, "whatif_setting", base=fmt_shape(result.base_input),
+                    changed=fmt_shape(result.changed_input),
                     options=", ".join(f"{k}={v}" for k, v in result.changed_options.items())
                     or "—"))
 

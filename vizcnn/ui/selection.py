@@ -10,19 +10,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from vizcnn.words import Lang
+
 
 class Source(str, Enum):
     """Where the model comes from."""
 
     ZOO = "zoo"
     USER = "user"
-
-
-class Lang(str, Enum):
-    """Languages of the app's labels."""
-
-    EN = "en"
-    ZH = "zh"
 
 
 TraceKey = tuple[str, str, tuple[tuple[str, Any], ...], tuple[int, ...], int, bool]

@@ -16,7 +16,7 @@ import vizcnn
 from vizcnn.ui import query
 from vizcnn.ui.cache import user_models_allowed
 from vizcnn.ui.selection import Lang, Selection, Source
-from vizcnn.ui.strings import LANG_NAMES, tab_labels, tr
+from vizcnn.words import LANG_NAMES, tab_labels, tr
 
 K_LANG = "lang"
 K_SOURCE = "source"
@@ -194,8 +194,8 @@ def _zoo_controls(lang: str) -> tuple[str, tuple[tuple[str, Any], ...], int]:
     options: list[tuple[str, Any]] = []
     for opt in card.options:
         key = option_key(opt.name)
-        label = tr(lang, f"opt.{opt.name}", default=opt.name)
-        help_text = tr(lang, f"opt.{opt.name}.help", default=opt.help) or None
+        label = tr(lang, f"opt.{opt.name}")
+        help_text = tr(lang, f"opt.{opt.name}.help") or None
         if set(opt.choices) == {True, False}:
             _sanitise(key, [True, False], opt.default)
             value = st.toggle(label, key=key, persist_state=KEEP, help=help_text)

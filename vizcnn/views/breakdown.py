@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Any
 
 from vizcnn.graph import Graph, Node, OpKind
-from vizcnn.render.labels import Lang, label
+from vizcnn.words import Lang, tr
 from vizcnn.views.table import layer_rows
 
 
@@ -30,7 +30,7 @@ class Metric(str, Enum):
 
     def label(self, lang: Lang | str = Lang.EN) -> str:
         """:attr:`title` in ``lang`` ("en" or "zh")."""
-        return label(f"metric.{self.value}", lang)
+        return tr(lang, f"quantity.{self.value}")
 
     @property
     def is_bytes(self) -> bool:
@@ -59,7 +59,7 @@ class Category(str, Enum):
 
     def label(self, lang: Lang | str = Lang.EN) -> str:
         """The category's name in ``lang`` (the English name is the value)."""
-        return label(f"category.{self.name.lower()}", lang)
+        return tr(lang, f"category.{self.name.lower()}")
 
 
 _BY_KIND = {

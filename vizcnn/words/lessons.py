@@ -1,78 +1,15 @@
-"""Every explanation of the Learn tab, in English and in Chinese, plus number formatting.
+"""Every explanation of the Learn tab, in English and in Chinese.
 
 The Chinese is written for readers of the seed notes and uses their words: 感受野, 通道注意力,
 深度可分离卷积, 逐点卷积, 倒残差, 纺锤, 沙漏, 通道混洗, 恒等映射, 降维/升维. Templates take
-numbers as ``str.format`` fields; both languages must have the same keys and the same fields
-(the tests check it), so switching language never loses a number.
+numbers as ``str.format`` fields; both languages have the same keys and the same fields (the
+tests check it), so switching language never loses a number. Looked up with
+:func:`vizcnn.words.tr`.
 """
 
 from __future__ import annotations
 
-import string
-from enum import Enum
-
-from vizcnn.errors import VizcnnError
-
-
-class Lang(str, Enum):
-    """The two languages of the app."""
-
-    EN = "en"
-    ZH = "zh"
-
-
-_ALIASES: dict[str, Lang] = {
-    "en": Lang.EN, "english": Lang.EN, "en-us": Lang.EN, "en-gb": Lang.EN,
-    "zh": Lang.ZH, "中文": Lang.ZH, "chinese": Lang.ZH, "zh-cn": Lang.ZH, "zh-hans": Lang.ZH,
-}
-
-
-def as_lang(lang: Lang | str) -> Lang:
-    """``Lang`` from a value such as ``"en"``, ``"zh"``, ``"English"`` or ``"中文"``."""
-    if isinstance(lang, Lang):
-        return lang
-    found = _ALIASES.get(str(lang).strip().lower())
-    if found is None:
-        raise VizcnnError(f"unknown language {lang!r}; use 'en' or 'zh'")
-    return found
-
-
-# ------------------------------------------------------------------------------ numbers
-
-
-def fmt_int(value: int, tex: bool = False, signed: bool = False) -> str:
-    """``105,415,200`` (``105{,}415{,}200`` in LaTeX, where a bare comma adds space);
-    ``signed`` writes ``+2,530,992`` / ``−2,530,992``."""
-    s = f"{value:+,}" if signed else f"{value:,}"
-    s = s.replace("-", "−")
-    return s.replace(",", "{,}") if tex else s
-
-
-def fmt_si(value: float, signed: bool = False) -> str:
-    """Short form with an SI prefix: ``4.09 G``, ``25.6 M``, ``512``."""
-    sign = "+" if signed and value > 0 else ("−" if value < 0 else "")
-    v = abs(value)
-    for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if v >= factor:
-            scaled = v / factor
-            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
-            return f"{sign}{scaled:.{digits}f} {prefix}"
-    return f"{sign}{v:g}"
-
-
-def fmt_pct(percent: float | None) -> str:
-    """``+12.3 %``, ``−45.0 %``, ``+0.062 %``; ``n/a`` when there is no base to compare with."""
-    if percent is None:
-        return "n/a"
-    sign = "+" if percent > 0 else ("−" if percent < 0 else "±")
-    size = abs(percent)
-    digits = 1 if size >= 1 or size == 0 else 2 if size >= 0.1 else 3  # SE adds ~0.06 %
-    return f"{sign}{size:.{digits}f} %"
-
-
-# ------------------------------------------------------------------------------ texts
-
-_EN: dict[str, str] = {
+EN: dict[str, str] = {
     # tab
     "learn_title": "Learn: the ideas inside {model}",
     "error_section": "This part cannot be shown: {message}",
@@ -275,7 +212,7 @@ _EN: dict[str, str] = {
                          "show the changed model.",
 }
 
-_ZH: dict[str, str] = {
+ZH: dict[str, str] = {
     # tab
     "learn_title": "学习：{model} 的设计思想",
     "error_section": "这一部分无法显示：{message}",
@@ -460,31 +397,3 @@ _ZH: dict[str, str] = {
     "whatif_apply": "在所有标签页中显示",
     "whatif_apply_help": "把侧边栏设为这些选项，计算图、表格和图表都随之显示修改后的模型。",
 }
-
-TEXTS: dict[Lang, dict[str, str]] = {Lang.EN: _EN, Lang.ZH: _ZH}
-
-
-def text(key: str, lang: Lang | str, **numbers: object) -> str:
-    """The explanation ``key`` in ``lang`` with ``numbers`` filled in."""
-    table = TEXTS[as_lang(lang)]
-    try:
-        template = table[key]
-    except KeyError:
-        raise VizcnnError(f"no text {key!r}") from None
-    try:
-        return template.format(**numbers)
-    except KeyError as missing:
-        raise VizcnnError(f"text {key!r} needs the number {missing}") from None
-
-
-def fields(key: str, lang: Lang | str) -> set[str]:
-    """The ``str.format`` fields of one template (the tests compare the two languages)."""
-    template = TEXTS[as_lang(lang)][key]
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
-def keys(lang: Lang | str) -> set[str]:
-    return set(TEXTS[as_lang(lang)])
-
-
-__all__ = ["Lang", "TEXTS", "as_lang", "fields", "fmt_int", "fmt_pct", "fmt_si", "keys", "text"]

@@ -1,11 +1,9 @@
-"""Every label of the app in English and Chinese: one dict per language, the same keys in both
-(a test checks). ``tr(lang, key, **values)`` looks a label up and fills in its ``{values}``."""
+"""The app's widget words (page, sidebar, tabs) in English and Chinese: one dict per language.
+
+Looked up with :func:`vizcnn.words.tr`; both languages have the same keys and fields (a test
+checks)."""
 
 from __future__ import annotations
-
-from typing import Any
-
-LANG_NAMES: dict[str, str] = {"en": "English", "zh": "中文"}
 
 TAB_KEYS: tuple[str, ...] = ("tab.graph", "tab.layers", "tab.compute", "tab.compare",
                              "tab.learn")
@@ -408,23 +406,3 @@ ZH: dict[str, str] = {
     "sw_stale": "这是之前设置下的结果；重新扫描以更新。",
     "sw_rejected": "不接受的尺寸：{sizes}。第一个原因：{error}",
 }
-
-STRINGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
-
-
-def tr(lang: str, key: str, default: str | None = None, **values: Any) -> str:
-    """The label ``key`` in ``lang`` with ``values`` filled in.
-
-    A key missing from the table falls back to ``default`` (for labels that come with the
-    data, such as a model option's help) and then to the English label.
-    """
-    table = STRINGS.get(lang, EN)
-    text = table.get(key)
-    if text is None:
-        text = default if default is not None else EN.get(key, key)
-    return text.format(**values) if values else text
-
-
-def tab_labels(lang: str) -> list[str]:
-    """The tab titles in ``lang``, in page order."""
-    return [tr(lang, key) for key in TAB_KEYS]

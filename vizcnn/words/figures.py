@@ -1,31 +1,27 @@
 """Words drawn inside the library's images — chart titles, axes, legends, hover text and the
 layer graph's title, legend and box text — in English and in Chinese.
 
-The app's own widgets have their strings in :mod:`vizcnn.ui.strings`; these are the words the
+The app's own widgets have their words in :mod:`vizcnn.words.app`; these are the words the
 render layer puts into Plotly figures and Graphviz DOT, so a figure exported from the app (or
 made with ``lang="zh"`` from Python) is in the reader's language. The Chinese follows the seed
 notes' vocabulary (参数量, 感受野, 逐点卷积, 深度卷积, 分组卷积, 恒等映射, 通道混洗, ...). "MACs"
 and "FLOPs" stay as abbreviations in both languages and are explained where they first appear:
 "MACs（乘加次数）", "FLOPs（浮点运算次数）".
 
-Templates take ``str.format`` fields; both languages of a key have the same fields (the tests
-check it). Module paths, class names and numbers are never translated: they are what the
-code says.
+One entry per key, both languages side by side; looked up with :func:`vizcnn.words.tr`, like
+every other word. Both languages of a key have the same fields (the tests check it). Module
+paths, class names and numbers are never translated: they are what the code says.
 """
 
 from __future__ import annotations
 
-import string
-
-from vizcnn.teach.text import Lang, as_lang
-
 LABELS: dict[str, dict[str, str]] = {
     # --- quantities (vizcnn.views.breakdown.Metric) ---------------------------------------
-    "metric.macs": {"en": "MACs (multiply-accumulates)", "zh": "MACs（乘加次数）"},
-    "metric.flops": {"en": "FLOPs (2 × MACs + elementwise)",
+    "quantity.macs": {"en": "MACs (multiply-accumulates)", "zh": "MACs（乘加次数）"},
+    "quantity.flops": {"en": "FLOPs (2 × MACs + elementwise)",
                      "zh": "FLOPs（浮点运算次数 = 2 × MACs + 逐元素运算）"},
-    "metric.params": {"en": "parameters", "zh": "参数量"},
-    "metric.activation_bytes": {"en": "activation memory (bytes of layer outputs)",
+    "quantity.params": {"en": "parameters", "zh": "参数量"},
+    "quantity.activation_bytes": {"en": "activation memory (bytes of layer outputs)",
                                 "zh": "激活内存（各层输出的字节数）"},
     # --- op categories of the cost breakdown (vizcnn.views.breakdown.Category) ------------
     "category.dense_conv": {"en": "dense conv", "zh": "普通卷积"},
@@ -163,26 +159,5 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def fields(text: str) -> set[str]:
-    """The ``str.format`` field names of a template."""
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-def label(key: str, lang: Lang | str = Lang.EN, **values: object) -> str:
-    """The text of ``key`` in ``lang`` ("en"/"zh" or a :class:`Lang`), fields filled in.
-
-    Raises KeyError for an unknown key (a typo should fail loudly, not draw the key) and
-    VizcnnError for an unknown language.
-    """
-    entry = LABELS[key]
-    return entry[as_lang(lang).value].format(**values)
-
-
-def idea_label(idea: str, lang: Lang | str = Lang.EN) -> str:
-    """A key-block idea's name ("inverted_residual" → "inverted residual" / "倒残差"); an idea
-    without a label of its own is shown as its name with spaces."""
-    key = f"idea.{idea}"
-    return label(key, lang) if key in LABELS else idea.replace("_", " ")
-
-
-__all__ = ["LABELS", "Lang", "as_lang", "fields", "idea_label", "label"]
+EN: dict[str, str] = {key: entry["en"] for key, entry in LABELS.items()}
+ZH: dict[str, str] = {key: entry["zh"] for key, entry in LABELS.items()}
