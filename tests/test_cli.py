@@ -124,3 +124,56 @@ def test_chinese_labels_on_the_command_line(tmp_path: Path) -> None:
     out = tmp_path / "g.dot"
     assert main(["graph", "resnet18", "-o", str(out), "--depth", "1", "--lang", "zh"]) == 0
     assert "参数" in out.read_text()
+
+
+# --- issue 9: python -m vizcnn, --version, unknown --expand paths, the terminal's width ----
+
+
+def test_python_dash_m_vizcnn_runs_the_cli() -> None:
+    result = subprocess.run([sys.executable, "-m", "vizcnn", "summary", "resnet18",
+                             "--depth", "1"], capture_output=True, text=True, cwd=ROOT,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "11,689,512" in result.stdout
+
+
+def test_version(capsys) -> None:
+    import tomllib
+
+    expected = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"vizcnn {expected}"
+
+
+def test_an_unknown_expand_path_is_an_error_with_close_matches(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "g.dot"
+    assert main(["graph", "googlenet", "-o", str(out), "--depth", "1",
+                 "--expand", "inception3x"]) == 2
+    err = capsys.readouterr().err
+    assert "'inception3x'" in err and "inception3a" in err and "googlenet" in err
+    assert not out.exists()
+    assert main(["graph", "resnet18", "-o", str(out), "--expand", "zzzz"]) == 2
+    assert "'zzzz' is not a module of resnet18" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("columns", [200, 100, 80, 60])
+def test_summary_fits_the_terminal(columns: int, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["summary", "resnet50"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= columns
+    assert "25,557,032" in out and "4,089,184,256" in out      # the totals always survive
+    rows = [line for line in out.splitlines() if line.startswith("layer4.2.conv3")]
+    assert rows and "1.05M" in rows[0]                          # its params, not cut off
+    if columns < 120:
+        assert "left out to fit" in out
+
+
+def test_summary_keeps_every_column_when_there_is_room(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    assert main(["summary", "resnet18", "--input", "1x3x64x64"]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split()
+    assert header == ["layer", "type", "input", "output", "kernel", "stride", "params", "MACs",
+                      "FLOPs", "activations", "RF"]

@@ -7,13 +7,16 @@ MODEL is a zoo name (``vizcnn list``) or the user's own factory: ``path/to/file.
 from __future__ import annotations
 
 import argparse
+import difflib
+import shutil
 import sys
+import textwrap
 from enum import Enum
 from pathlib import Path
 from typing import Any, Sequence
 
 from vizcnn.errors import VizcnnError
-from vizcnn.words import human
+from vizcnn.words import fmt_shape, human
 
 
 class TableFormat(str, Enum):
@@ -92,32 +95,88 @@ def _trace(args: argparse.Namespace):
     return vizcnn.trace(model, size, training=True if args.train else None, **kwargs)
 
 
-def _totals(t) -> str:
+def _totals(t, width: int) -> str:
+    """The trace's totals, one per line, wrapped to ``width`` under their label."""
     lines = [
-        f"model            {t.model}",
-        f"input            {', '.join('×'.join(map(str, s)) for s in t.input_shapes)}"
-        f"   ({'train' if t.training else 'eval'} mode, traced on {t.device})",
-        f"params           {t.params:,} ({human(t.params)}), trainable {t.trainable_params:,}",
-        f"buffers          {t.buffers:,}",
-        f"MACs             {t.macs:,} ({human(t.macs)})  multiply-accumulates of conv/linear/matmul",
-        f"FLOPs            {t.flops:,} ({human(t.flops)})  2×MACs + elementwise work",
+        ("model", t.model),
+        ("input", f"{', '.join(fmt_shape(s) for s in t.input_shapes)} "
+                  f"({'train' if t.training else 'eval'} mode, traced on {t.device})"),
+        ("params", f"{t.params:,} ({human(t.params)}), trainable {t.trainable_params:,}"),
+        ("buffers", f"{t.buffers:,}"),
+        ("MACs", f"{t.macs:,} ({human(t.macs)}) multiply-accumulates of conv/linear/matmul"),
+        ("FLOPs", f"{t.flops:,} ({human(t.flops)}) 2×MACs + elementwise work"),
     ]
     if t.uncounted:
-        lines.append("uncounted ops    " + ", ".join(f"{k} ×{v}" for k, v in t.uncounted.items()))
+        lines.append(("uncounted ops", ", ".join(f"{k} ×{v}" for k, v in t.uncounted.items())))
     if t.fallback_reason:
-        lines.append(f"note             ran on the CPU: {t.fallback_reason}")
+        lines.append(("note", f"ran on the CPU: {t.fallback_reason}"))
+    indent = " " * 17
+    return "\n".join(textwrap.fill(value, max(width, 40), initial_indent=f"{name:<17s}",
+                                   subsequent_indent=indent, break_on_hyphens=False)
+                     for name, value in lines)
+
+
+# The text table's columns: (row field, heading, right-aligned), and the order in which
+# columns are left out when the terminal is too narrow for all of them.
+_TEXT_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("path", "layer", False), ("type", "type", False), ("input_shape", "input", False),
+    ("output_shape", "output", False), ("kernel", "kernel", False),
+    ("stride", "stride", False), ("params", "params", True), ("macs", "MACs", True),
+    ("flops", "FLOPs", True), ("activation_bytes", "activations", True),
+    ("receptive_field", "RF", True),
+)
+_DROP_ORDER = ("receptive_field", "flops", "activation_bytes", "stride", "kernel",
+               "input_shape", "type")
+_GAP = "  "
+_MIN_PATH = 12
+
+
+def _cell(column: str, value: Any) -> str:
+    if column in ("params", "macs", "flops"):
+        return human(value) if value else ""
+    if column == "activation_bytes":
+        return human(value, "B")
+    if column == "receptive_field":
+        return "" if value is None or value != value else str(int(value))
+    return str(value)
+
+
+def _text_table(rows: list[dict[str, Any]], width: int) -> str:
+    """The layer table fitted to ``width`` characters: the least needed columns are left out
+    first (and named below the table), then long layer paths are shortened from the left."""
+    columns = list(_TEXT_COLUMNS)
+    cells = {c: [h] + [_cell(c, r[c]) for r in rows] for c, h, _ in columns}
+    widths = {c: max(len(v) for v in cells[c]) for c, _, _ in columns}
+
+    def total() -> int:
+        return sum(widths[c] for c, _, _ in columns) + len(_GAP) * (len(columns) - 1)
+
+    dropped = []
+    for column in _DROP_ORDER:
+        if total() <= width:
+            break
+        columns = [c for c in columns if c[0] != column]
+        dropped.append(next(h for c, h, _ in _TEXT_COLUMNS if c == column))
+    if total() > width:
+        widths["path"] = max(_MIN_PATH, widths["path"] - (total() - width))
+    lines = []
+    for i in range(len(rows) + 1):
+        parts = []
+        for c, _, right in columns:
+            value = cells[c][i]
+            if len(value) > widths[c]:
+                value = "…" + value[len(value) - widths[c] + 1:]
+            parts.append(value.rjust(widths[c]) if right else value.ljust(widths[c]))
+        lines.append(_GAP.join(parts).rstrip())
+    if dropped:
+        lines.append(textwrap.fill(f"(left out to fit {width} columns: {', '.join(dropped)}; "
+                                   "--format csv has every column)", max(width, 40)))
     return "\n".join(lines)
 
 
-def _text_table(frame) -> str:
-    frame = frame.drop(columns=["kind", "depth", "padding", "groups", "effective_stride"])
-    for column in ("params", "macs", "flops"):
-        frame[column] = frame[column].map(lambda v: human(v) if v else "")
-    frame["activation_bytes"] = frame["activation_bytes"].map(lambda v: f"{v / 1e6:.2f} MB")
-    frame = frame.rename(columns={"activation_bytes": "activations"})
-    frame["receptive_field"] = frame["receptive_field"].map(
-        lambda v: "" if v != v or v is None else str(int(v)))
-    return frame.to_string(index=False)
+def _width() -> int:
+    """The terminal's width (``COLUMNS`` when set, 100 when output is not a terminal)."""
+    return shutil.get_terminal_size((100, 24)).columns
 
 
 def _summary(args: argparse.Namespace, whole_trace: bool) -> str:
@@ -133,7 +192,10 @@ def _summary(args: argparse.Namespace, whole_trace: bool) -> str:
         return to_json_rows(t, args.depth)
     if fmt == TableFormat.MD:
         return to_markdown(t, args.depth)
-    return _text_table(t.table(depth=args.depth)) + "\n\n" + _totals(t)
+    from vizcnn.views.table import layer_rows
+
+    width = _width()
+    return _text_table(layer_rows(t, args.depth), width) + "\n\n" + _totals(t, width)
 
 
 def _graph(args: argparse.Namespace) -> str:
@@ -141,12 +203,24 @@ def _graph(args: argparse.Namespace) -> str:
     from vizcnn.render.graphviz_run import render_to_file
 
     t = _trace(args)
+    _check_paths(t, args.expand)
     options = GraphOptions(depth=args.depth, expand=tuple(args.expand),
                            fold_repeats=not args.no_fold, direction=Direction(args.direction),
                            lang=args.lang)
     path = Path(args.output)
     render_to_file(to_dot(t, options), path, dpi=args.dpi)
     return f"wrote {path}"
+
+
+def _check_paths(t, paths: Sequence[str]) -> None:
+    """Every ``--expand`` path must be a module of the trace: name the unknown one and the
+    closest module paths, rather than drawing the graph without it."""
+    for path in paths:
+        if path not in t.modules:
+            close = difflib.get_close_matches(path, list(t.modules), n=3, cutoff=0.5)
+            hint = (f"; did you mean {', '.join(close)}?" if close
+                    else "; see `vizcnn summary MODEL --depth N` for module paths")
+            raise VizcnnError(f"--expand {path!r} is not a module of {t.model}{hint}")
 
 
 def _export(args: argparse.Namespace) -> str:
@@ -189,8 +263,24 @@ def _min_size(args: argparse.Namespace) -> str:
     return str(vizcnn.min_input_size(model, channels=channels, **options))
 
 
+def version() -> str:
+    """The installed package's version, or the source checkout's ``pyproject.toml``."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("vizcnn")
+    except metadata.PackageNotFoundError:
+        import tomllib
+
+        pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+        if pyproject.is_file():
+            return str(tomllib.loads(pyproject.read_text())["project"]["version"])
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vizcnn", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"vizcnn {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def model_command(name: str, help_text: str) -> argparse.ArgumentParser:
