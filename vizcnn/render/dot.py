@@ -21,6 +21,7 @@ from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, Node, Shape
 from vizcnn.words import Lang, as_lang, fmt_shape, human, tr
 from vizcnn.views.collapse import Arrow, Box, BoxKind, CollapsedGraph, collapse
+from vizcnn.views.structure import structure
 
 
 class Direction(str, Enum):
@@ -117,7 +118,6 @@ FONT = "Helvetica,Arial,sans-serif"
 # Chinese needs a CJK font: Debian's fonts-noto-cjk for PNG/PDF, the reader's own for SVG.
 FONT_CJK = "Helvetica,Arial,Noto Sans CJK SC,PingFang SC,Microsoft YaHei,sans-serif"
 FONTS: dict[Lang, str] = {Lang.EN: FONT, Lang.ZH: FONT_CJK}
-SHORTCUT_NAMES = frozenset({"downsample", "shortcut", "skip", "identity"})
 
 
 @dataclass(frozen=True)
@@ -276,18 +276,27 @@ class _Writer:
         self.lang = options.lang
         self.nodes: dict[str, Node] = {n.id: n for n in graph.nodes}
         self.boxes: dict[str, Box] = {b.id: b for b in cg.boxes}
-        self.ideas: dict[str, list[str]] = {}
+        found = structure(graph)
+        self.marks: dict[str, list[str]] = {}
         if options.highlight_key_blocks:
-            for idea, cls in graph.key_blocks:
-                self.ideas.setdefault(cls, []).append(tr(self.lang, f"idea.{idea}"))
+            self.marks = {place: [tr(self.lang, f"idea.{idea}") for idea in ideas]
+                          for place, ideas in found.marks.items()}
         self.ranks = box_ranks(cg)
+        self.shortcut_nodes = found.shortcut_nodes
         self.shortcuts = self._shortcut_modules()
+        self.identity = {b.merge: b.identity_source for b in found.residual
+                         if b.identity_source and self.nodes[b.merge].op == "add"}
         self.junctions: dict[str | None, list[str]] = {}   # cluster -> bus junction ids
         self.lines: list[str] = []
 
     # labels
-    def _key_line(self, module_type: str) -> str:
-        ideas = self.ideas.get(module_type)
+    @staticmethod
+    def _place(box: Box) -> str:
+        """Where a box's key-block mark is looked up: its module, or its (leaf) node."""
+        return box.members[0] if box.kind is BoxKind.NODE else box.modules[0]
+
+    def _key_line(self, place: str) -> str:
+        ideas = self.marks.get(place)
         if not ideas:
             return ""
         return (f'<br/><font color="{KEY_COLOUR}" point-size="10"><b>★ '
@@ -307,7 +316,7 @@ class _Writer:
             text = f"<b>{_h(box.name)}</b>"
             if summary and summary != box.name:
                 text += f'<br/><font point-size="10">{_h(summary)}</font>'
-            return text + self._key_line(box.type)
+            return text + self._key_line(self._place(box))
         title = f"<b>{_h(box.name)}</b>"
         if box.repeat > 1:
             title += f' <font color="{KEY_COLOUR}"><b>×{box.repeat}</b></font>'
@@ -317,7 +326,7 @@ class _Writer:
                         shapes=", ".join(shape_text(s) for s in box.output_shapes))
             text += f'<br/><font point-size="10">{_h(out)}</font>'
         text += self._cost_line(box.params, box.macs, box.repeat)
-        return text + self._key_line(box.type)
+        return text + self._key_line(self._place(box))
 
     def _tooltip(self, box: Box) -> str:
         ins = ", ".join(shape_text(s) for s in box.input_shapes)
@@ -328,37 +337,28 @@ class _Writer:
 
     # roles of arrows
     def _shortcut_modules(self) -> set[str]:
-        """Modules named like a residual shortcut (``downsample``, ``shortcut``) whose output
-        joins the main path in an add or concat of their own block. DarkNet's
+        """Modules that lie wholly on a projection or pooled shortcut (ResNet's
+        ``downsample``), as :mod:`vizcnn.views.structure` found them on the edges. DarkNet's
         ``stage.downsample`` is a strided conv *on* the main path and is not one."""
-        def inside(node: Node, path: str) -> bool:
-            return node.path == path or node.path.startswith(path + ".")
+        inside: dict[str, int] = {}
+        short: dict[str, int] = {}
+        for node in self.graph.nodes:
+            for path in {*node.scope, node.path} - {""}:
+                inside[path] = inside.get(path, 0) + 1
+                if node.id in self.shortcut_nodes:
+                    short[path] = short.get(path, 0) + 1
+        return {p for p, n in short.items() if n == inside[p]}
 
-        candidates = {p for p in self.graph.modules
-                      if p and p.rsplit(".", 1)[-1] in SHORTCUT_NAMES}
-        found: set[str] = set()
-        for edge in self.graph.edges:
-            src, dst = self.nodes[edge.src], self.nodes[edge.dst]
-            if dst.op not in ("add", "cat") or not src.path:
-                continue
-            for path in candidates - found:
-                parent = path.rpartition(".")[0]
-                if inside(src, path) and dst.path == parent and not inside(dst, path):
-                    found.add(path)
-        return found
-
-    def _is_shortcut_path(self, box: Box) -> bool:
-        path = self.nodes[box.members[0]].path if box.kind is BoxKind.NODE else box.modules[0]
-        return any(path == p or path.startswith(p + ".") for p in self.shortcuts)
+    def _is_shortcut_box(self, box: Box) -> bool:
+        return all(m in self.shortcut_nodes for m in box.members)
 
     def _arrow_role(self, arrow: Arrow) -> str:
-        """'identity' (a residual identity shortcut), 'shortcut' (a projection shortcut such
-        as ``downsample``) or '' (the main path)."""
+        """'identity' (a residual identity shortcut into its add), 'shortcut' (into, along or
+        out of a projection or pooled shortcut) or '' (the main path)."""
         src, dst = self.boxes[arrow.src], self.boxes[arrow.dst]
-        if self._is_shortcut_path(src) or self._is_shortcut_path(dst):
+        if self._is_shortcut_box(src) or self._is_shortcut_box(dst):
             return "shortcut"
-        if (dst.kind is BoxKind.NODE and dst.op == "add" and dst.cluster is not None
-                and dst.cluster not in self.cg.cluster_chain(src.cluster)):
+        if dst.kind is BoxKind.NODE and self.identity.get(dst.members[0]) in src.members:
             return "identity"
         return ""
 
@@ -376,7 +376,7 @@ class _Writer:
             attrs["peripheries"] = "2"
         if box.op_kind == "io":
             attrs["shape"] = "oval"
-        if box.type in self.ideas:
+        if self._place(box) in self.marks:
             attrs["color"] = _quote(KEY_COLOUR)
             attrs["penwidth"] = "3"
         body = ", ".join(f"{k}={v}" for k, v in attrs.items())
@@ -387,7 +387,7 @@ class _Writer:
         text = f"<b>{_h(path)}</b>"
         if cluster.type and cluster.type not in ("Sequential", "ModuleList", "ModuleDict"):
             text += f" · {_h(cluster.type)}"
-        text += self._cost_line(cluster.params, cluster.macs) + self._key_line(cluster.type)
+        text += self._cost_line(cluster.params, cluster.macs) + self._key_line(path)
         left = '<br align="left"/>'
         return f"<{text.replace('<br/>', left)}{left}>"
 
@@ -403,7 +403,7 @@ class _Writer:
                 continue
             cluster = self.cg.clusters[item]
             shortcut = item in self.shortcuts
-            key = cluster.type in self.ideas
+            key = item in self.marks
             colour = KEY_COLOUR if key else SHORTCUT_COLOUR if shortcut else "#7f8c9a"
             style = "dashed,rounded" if shortcut else "rounded"
             self.lines.append(f"{indent}subgraph {_quote('cluster_' + item)} {{")
@@ -522,8 +522,8 @@ class _Writer:
             rows += (f'<tr><td><font color="{SHORTCUT_COLOUR}"><b>- - -</b></font></td>'
                      f'<td align="left">{_h(tr(self.lang, "graph.residual_shortcut"))}'
                      '</td></tr>')
-        keyed = [b.type for b in self.cg.boxes] + [c.type for c in self.cg.clusters.values()]
-        if any(t in self.ideas for t in keyed):
+        keyed = [self._place(b) for b in self.cg.boxes] + list(self.cg.clusters)
+        if any(place in self.marks for place in keyed):
             rows += (f'<tr><td><font color="{KEY_COLOUR}"><b>★</b></font></td>'
                      f'<td align="left">{_h(tr(self.lang, "graph.key_block"))}</td></tr>')
         self.lines += [
