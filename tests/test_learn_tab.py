@@ -200,3 +200,55 @@ def test_whatif_starts_from_the_sidebar_options() -> None:
     at.select_slider(key="learn_whatif_width").set_value(1.0).run()
     changed = at.dataframe[-1].value.iloc[0]
     assert changed["Now"] == half.params and changed["Changed"] == 3_504_872
+
+
+# --- issue 9: each lesson shows the picked model's own block, every number from its trace ---
+
+
+def _run_with(model: str, options: dict) -> AppTest:
+    at = AppTest.from_function(_app_with_options, args=(model, options), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _chart_titles(at: AppTest) -> list[str]:
+    """The subplot titles of every Plotly chart on the page."""
+    import json
+
+    figures = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    return [a["text"] for f in figures for a in f.get("layout", {}).get("annotations", [])
+            if "text" in a]
+
+
+def test_resnet18_page_shows_its_own_block_and_marks_contrasts() -> None:
+    at = _run_with("resnet18", {})
+    page = _page(at)
+    table = next(f.value for f in at.dataframe if "Shortcut" in f.value.columns)
+    assert list(table["Block"])[:2] == ["layer1.0", "layer1.1"]   # resnet18's own blocks
+    assert set(table["Channels"]) == {"64 → 64 → 64", "64 → 128 → 128", "128 → 256 → 256",
+                                      "128 → 128 → 128", "256 → 512 → 512", "256 → 256 → 256",
+                                      "512 → 512 → 512"}
+    titles = _chart_titles(at)
+    assert titles[0] == "flat: layer1.0"
+    assert "hourglass: resnet50 · layer1.1 (another model, for contrast)" in titles[1:]
+    assert "spindle: mobilenet_v2 · features.3 (another model, for contrast)" in titles[1:]
+    assert "resnet18 has no hourglass block" in page
+
+
+def test_shufflenet_v1_groups_8_page() -> None:
+    at = _run_with("shufflenet_v1", {"groups": 8})
+    page = _page(at)
+    headings = [h.value for h in at.subheader]
+    assert tr("en", "sec_depthwise") in headings
+    assert tr("en", "depthwise_none") not in page
+    assert "features.stage2.0.dwconv → features.stage2.0.gconv2" in \
+        at.selectbox(key="learn_dw_layer").options
+    assert "3 with an average-pooled shortcut" in page and "0 without a shortcut" in page
+    assert at.select_slider(key="learn_shuffle_groups").value == 8
+    channels = at.select_slider(key="learn_shuffle_channels_g8").value
+    assert channels == 16
+    perm = [int(p) for p in page.split("takes input channel: [")[1].split("]")[0].split(", ")]
+    assert perm != sorted(perm)             # the channels really move
+    assert "first mixes 96 channels in 8 groups" in page

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 import vizcnn
+from vizcnn.experiments import lessons
 from vizcnn.teach import (
     depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks, whatif,
 )
@@ -124,7 +125,8 @@ def test_ceil_mode_correction_padding_same_and_dilation() -> None:
 @pytest.mark.parametrize("channels", [32, 64])
 def test_three_3x3_against_one_7x7_and_two_against_5x5(channels: int) -> None:
     c2 = channels * channels
-    two, three = vgg_stacks.vgg_comparisons(channels, 28)
+    two, three = [vgg_stacks.compare_stack(*lessons.stack_variants(channels, 28, n), n)
+                  for n in (2, 3)]
     assert (two.stacked.params, two.single.params) == (18 * c2, 25 * c2)
     assert (three.stacked.params, three.single.params) == (27 * c2, 49 * c2)
     assert (three.stacked.coefficient, three.single.coefficient) == (27, 49)
@@ -144,8 +146,19 @@ def test_vgg16_stacks(traces) -> None:
 # ------------------------------------------------------------------------------ Inception
 
 
+def _inception_blocks(t: vizcnn.Trace) -> list[inception.InceptionBlock]:
+    found = []
+    for path in inception.inception_paths(t):
+        chains = inception.branch_chains(t, path)
+        x = t.modules[path].input_shapes[0]
+        found.append(inception.inception_block(
+            t, path, lessons.branches_variant(chains, x),
+            lessons.branches_variant(chains, x, inception.reductions(chains))))
+    return found
+
+
 def test_inception_branches_and_reduction_saving(traces) -> None:
-    blocks = inception.inception_blocks(traces["googlenet"])
+    blocks = _inception_blocks(traces["googlenet"])
     assert len(blocks) == 9
     first = blocks[0]
     assert first.path == "inception3a" and first.out_channels == 256
@@ -209,10 +222,14 @@ def test_se_shape_walk_as_in_the_seed(traces) -> None:
                     ("b", "c", "1", "1"), ("b", "c", "h", "w")]
 
 
+def _se_cost(t: vizcnn.Trace) -> se.SECost:
+    return se.se_cost(*lessons.se_variant(t, se.se_paths(t)))
+
+
 def test_cost_of_se() -> None:
     plain = vizcnn.trace("resnet50", SIZE)
     with_se = vizcnn.trace("se_resnet50", SIZE, stride_on="3x3")
-    option = se.se_cost("resnet50", SIZE)
+    option = _se_cost(plain)
     assert option.how == "option" and option.blocks == 16
     assert (option.without_se.params, option.with_se.params) == (plain.params, with_se.params)
     # per SE block on C channels, r = 16: FC C→C/16 and C/16→C with biases
@@ -220,19 +237,23 @@ def test_cost_of_se() -> None:
                for n, c in ((3, 256), (4, 512), (6, 1024), (3, 2048)))
     assert option.params_delta.absolute == with_se.params - plain.params == hand
     assert option.params_delta.percent == pytest.approx(hand / plain.params * 100)
-    removed = se.se_cost("se_resnet50", SIZE, stride_on="3x3")
+    removed = _se_cost(with_se)
     assert removed.how == "removed"
     assert (removed.without_se.params, removed.without_se.macs) == (plain.params, plain.macs)
     assert (removed.with_se.params, removed.with_se.macs) == (with_se.params, with_se.macs)
     with pytest.raises(vizcnn.VizcnnError):
-        se.se_cost("vgg16", SIZE)
+        _se_cost(vizcnn.trace("vgg16", SIZE))
 
 
 # ------------------------------------------------------------------------------ depthwise
 
 
+def _ratio(t: vizcnn.Trace, dw: str | None = None) -> depthwise.SeparableRatio:
+    return depthwise.separable_ratio(t, lessons.standard_conv(*depthwise.pair(t, dw)), dw)
+
+
 def test_depthwise_ratio_is_exactly_one_over_n_plus_one_over_k2() -> None:
-    r = depthwise.separable_ratio_for(64, 128, kernel=3, size=56, stride=1)
+    r = _ratio(lessons.separable_pair(64, 128, kernel=3, size=56, stride=1))
     assert r.standard_macs == 56 * 56 * 128 * 64 * 9
     assert r.depthwise_macs == 56 * 56 * 64 * 9 and r.pointwise_macs == 56 * 56 * 64 * 128
     assert r.measured == Fraction(1, 128) + Fraction(1, 9) == r.formula
@@ -241,32 +262,71 @@ def test_depthwise_ratio_is_exactly_one_over_n_plus_one_over_k2() -> None:
 def test_depthwise_ratio_on_a_real_layer(traces) -> None:
     t = traces["mobilenet_v2"]
     assert len(depthwise.depthwise_pairs(t)) == 17
-    r = depthwise.separable_ratio(t, "features.3.conv.1.0")
+    r = _ratio(t, "features.3.conv.1.0")
     assert (r.in_channels, r.out_channels, r.pw_node) == (144, 24, "features.3.conv.2")
     assert r.measured == r.formula == Fraction(1, 24) + Fraction(1, 9)
     with pytest.raises(vizcnn.VizcnnError):
-        depthwise.separable_ratio(traces["vgg16"])
+        _ratio(traces["vgg16"])
 
 
 def test_spindle_beside_hourglass(traces) -> None:
-    spindle, hourglass = depthwise.spindle_vs_hourglass(traces["mobilenet_v2"])
-    assert spindle.path == "features.3" and spindle.profile is residual.Profile.SPINDLE
-    assert hourglass.path == "layer1.1" and hourglass.profile is residual.Profile.HOURGLASS
+    t = traces["mobilenet_v2"]
+    spindle, hourglass = depthwise.profile_blocks(t, lessons.contrast_traces(t))
+    assert (spindle.model, spindle.contrast) == ("mobilenet_v2", False)
+    assert spindle.block.path == "features.3" and spindle.block.profile is residual.Profile.SPINDLE
+    assert (hourglass.model, hourglass.contrast) == ("resnet50", True)
+    assert hourglass.block.path == "layer1.1"
+    assert hourglass.block.profile is residual.Profile.HOURGLASS
     fig = depthwise.profile_figure([spindle, hourglass], "zh")
     assert len(fig.data) == 4 and "纺锤" in fig.layout.annotations[0].text
+    assert "resnet50" in fig.layout.annotations[1].text and "对比" in fig.layout.annotations[1].text
+
+
+def test_resnet18_profile_shows_its_own_block_and_marks_the_others(traces) -> None:
+    """The defect: the resnet18 page drew resnet50's 256→64→64→256 block with a conv3 as if
+    it were resnet18's."""
+    t = traces["resnet18"]
+    shown = depthwise.profile_blocks(t, lessons.contrast_traces(t))
+    own = [s for s in shown if not s.contrast]
+    assert [s.block.path for s in own] == ["layer1.0"] and own[0].model == "resnet18"
+    assert [c for _, c in own[0].block.steps] == [64, 64, 64]
+    assert all(label != "conv3" for label, _ in own[0].block.steps)
+    others = {s.model: s.block for s in shown if s.contrast}
+    assert set(others) == {"mobilenet_v2", "resnet50"}
+    titles = [a.text for a in depthwise.profile_figure(shown, "en").layout.annotations]
+    assert titles[0] == "flat: layer1.0"
+    assert all("another model, for contrast" in t for t in titles[1:])
+    assert any("resnet50" in t and "layer1.1" in t for t in titles[1:])
+
+
+def test_shufflenet_has_depthwise_pairs_and_pooled_shortcuts() -> None:
+    """The defects: no depthwise-then-pointwise pair found in ShuffleNet (its 1×1 after the
+    depthwise conv is grouped), and its downsampling shortcuts listed as "none"."""
+    t = vizcnn.trace("shufflenet_v1", SIZE, groups=8)
+    pairs = depthwise.depthwise_pairs(t)
+    assert len(pairs) == 16 and pairs[0] == ("features.stage2.0.dwconv",
+                                             "features.stage2.0.gconv2")
+    r = _ratio(t, pairs[1][0])
+    assert r.pw_groups == 8 and r.measured == r.formula == (
+        Fraction(1, r.out_channels) + Fraction(1, 8 * 9))
+    counts = residual.shortcut_counts(residual.residual_blocks(t))
+    assert counts[residual.Shortcut.POOLED] == 3 and counts[residual.Shortcut.NONE] == 0
+    assert counts[residual.Shortcut.IDENTITY] == 13
 
 
 # ------------------------------------------------------------------------------ shuffle, ghost
 
 
 def test_shuffle_permutation() -> None:
-    assert shuffle.shuffle_permutation(6, 3) == [0, 2, 4, 1, 3, 5]
+    assert lessons.shuffle_permutation(6, 3) == [0, 2, 4, 1, 3, 5]
     c, g = 24, 4
-    assert shuffle.shuffle_permutation(c, g) == [(j % g) * (c // g) + j // g for j in range(c)]
-    assert shuffle.shuffle_permutation(5, 1) == [0, 1, 2, 3, 4]
+    assert lessons.shuffle_permutation(c, g) == [(j % g) * (c // g) + j // g for j in range(c)]
+    assert lessons.shuffle_permutation(5, 1) == [0, 1, 2, 3, 4]
     with pytest.raises(vizcnn.VizcnnError):
-        shuffle.shuffle_permutation(7, 3)
-    smap = shuffle.shuffle_map(6, 3)
+        lessons.shuffle_permutation(7, 3)
+    with pytest.raises(vizcnn.VizcnnError):
+        shuffle.shuffle_map(6, 3, [0, 1, 2, 3, 4, 4])
+    smap = shuffle.shuffle_map(6, 3, lessons.shuffle_permutation(6, 3))
     assert smap.group_of == (0, 0, 1, 1, 2, 2)
     fig = shuffle.shuffle_figure(smap, "en")
     assert len(fig.data) == 6  # lines and markers per group
@@ -275,22 +335,40 @@ def test_shuffle_permutation() -> None:
 def test_shuffle_layers_of_shufflenet(traces) -> None:
     layers = shuffle.shuffle_layers(traces["shufflenet_v2_x1_0"])
     assert len(layers) == 16 and layers[0][1] == 116
-    assert set(shuffle.model_shuffle_groups("shufflenet_v2_x1_0")) == {2}
-    assert set(shuffle.model_shuffle_groups("shufflenet_v1", groups=8)) == {8}
+    assert set(lessons.shuffle_groups(traces["shufflenet_v2_x1_0"])) == {2}
+    assert set(lessons.shuffle_groups(vizcnn.trace("shufflenet_v1", SIZE, groups=8))) == {8}
+
+
+@pytest.mark.parametrize("groups", [2, 3, 4, 8])
+def test_the_shuffle_lesson_always_moves_channels(groups: int) -> None:
+    """The defect: at groups 8 the lesson drew 8 channels, one per group, so the shuffle was
+    the identity and nothing moved."""
+    choices, default = shuffle.lesson_channels(groups)
+    assert default in choices and all(c % groups == 0 and c // groups >= 2 for c in choices)
+    for channels in choices:
+        perm = lessons.shuffle_permutation(channels, groups)
+        assert perm != sorted(perm)
+
+
+def _ghost_for(c: int, n: int, ratio: int, size: int) -> ghost.GhostSaving:
+    module = lessons.ghost_module(c, n, ratio, size=size)
+    return ghost.ghost_saving(module, "0", lessons.plain_conv(*ghost.plain_conv_args(module, "0")))
 
 
 def test_ghost_module_saves_about_s() -> None:
-    g = ghost.ghost_saving_for(960, 160, ratio=2, size=7)
+    g = _ghost_for(960, 160, ratio=2, size=7)
     assert g.plain_macs == 7 * 7 * 160 * 960
     assert g.ghost_macs == 7 * 7 * 80 * 960 + 7 * 7 * 80 * 9
     assert g.macs_ratio == pytest.approx(2, abs=0.03)
     assert Fraction(g.plain_macs, g.ghost_macs) == g.formula  # s divides n: exact
-    assert ghost.ghost_saving_for(512, 512, ratio=4, size=14).macs_ratio == pytest.approx(
+    assert _ghost_for(512, 512, ratio=4, size=14).macs_ratio == pytest.approx(
         4, rel=0.06)
 
 
 def test_ghost_modules_of_ghostnet(traces) -> None:
-    savings = ghost.ghost_savings(traces["ghostnet"])
+    t = traces["ghostnet"]
+    savings = [ghost.ghost_saving(t, p, lessons.plain_conv(*ghost.plain_conv_args(t, p)))
+               for p in ghost.ghost_paths(t)]
     assert len(savings) == 32
     for g in savings:
         assert g.ratio == 2 and 1 < g.macs_ratio < 2

@@ -3,34 +3,31 @@
 The seed: a depthwise conv (深度卷积) filters each input channel with its own kernel, and a
 pointwise 1×1 conv (逐点卷积) then mixes the channels — feature extraction and combination
 done separately. Against a standard k×k conv with the same input and output, the cost ratio
-is 1/N + 1/k² (N output channels). Here both are built from a real layer of the trace and
-traced, and the measured ratio is set beside the formula. MobileNetV2's inverted residual
-(倒残差) widens then narrows — a spindle (纺锤) — the opposite of ResNet's hourglass (沙漏).
+is 1/N + 1/k² (N output channels; 1/N + 1/(g·k²) when the 1×1 conv is grouped, as in
+ShuffleNet). The depthwise and 1×1 costs are the model's own layers, read from its trace;
+the standard conv they replace is traced by :mod:`vizcnn.experiments.lessons` and handed in.
+MobileNetV2's inverted residual (倒残差) widens then narrows — a spindle (纺锤) — the opposite
+of ResNet's hourglass (沙漏).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from typing import Mapping
 
 import plotly.graph_objects as go
-import torch
 from plotly.subplots import make_subplots
-from torch import nn
 
-from vizcnn.api import trace
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, Node
-from vizcnn.teach.residual import Profile, ResidualBlock, residual_blocks
+from vizcnn.views.structure import Profile, ResidualBlock, Shortcut, structure
 from vizcnn.words import Lang, tr
-
-_PASS_THROUGH = {"norm", "activation", "dropout", "other"}
 
 
 @dataclass(frozen=True)
 class SeparableRatio:
-    """A standard conv against its depthwise-separable split, both traced."""
+    """A depthwise conv and the 1×1 conv after it against the standard conv they replace."""
 
     dw_node: str | None
     pw_node: str | None
@@ -44,6 +41,7 @@ class SeparableRatio:
     pointwise_macs: int
     standard_params: int
     separable_params: int
+    pw_groups: int = 1               # g of the 1×1 conv (ShuffleNet's is grouped)
 
     @property
     def separable_macs(self) -> int:
@@ -56,123 +54,107 @@ class SeparableRatio:
 
     @property
     def formula(self) -> Fraction:
-        """1/N + 1/k² (k² = k_h·k_w)."""
-        return Fraction(1, self.out_channels) + Fraction(1, self.kernel[0] * self.kernel[1])
+        """1/N + 1/(g·k²) (k² = k_h·k_w; g = 1 for a pointwise conv)."""
+        return Fraction(1, self.out_channels) + Fraction(
+            1, self.pw_groups * self.kernel[0] * self.kernel[1])
+
+
+@dataclass(frozen=True)
+class ShownBlock:
+    """A block drawn in the profile chart: the picked model's own, or another's for contrast."""
+
+    model: str
+    block: ResidualBlock
+    contrast: bool
 
 
 def depthwise_pairs(graph: Graph) -> list[tuple[str, str]]:
-    """(depthwise conv, the pointwise conv it feeds) pairs, following norms and activations."""
-    by_id = {n.id: n for n in graph.nodes}
-    consumers: dict[str, list[str]] = {}
-    for edge in graph.edges:
-        consumers.setdefault(edge.src, []).append(edge.dst)
-    pairs = []
-    for node in graph.nodes:
-        if node.kind != "depthwise_conv":
-            continue
-        current = node.id
-        while True:
-            nxt = consumers.get(current, [])
-            if len(nxt) != 1:
-                break
-            follower = by_id[nxt[0]]
-            if follower.kind == "pointwise_conv":
-                pairs.append((node.id, follower.id))
-                break
-            if follower.kind not in _PASS_THROUGH:
-                break
-            current = follower.id
-    return pairs
+    """(depthwise conv, the 1×1 conv — pointwise or grouped — it feeds), from the structure."""
+    return list(structure(graph).separable)
 
 
-def _measure(in_channels: int, out_channels: int, kernel: tuple[int, int],
-             stride: tuple[int, int], padding: tuple[int, int] | str,
-             dilation: tuple[int, int], input_shape: tuple[int, ...],
-             dw_node: str | None, pw_node: str | None) -> SeparableRatio:
-    with torch.device("meta"):
-        standard = nn.Conv2d(in_channels, out_channels, kernel, stride, padding, dilation,
-                             bias=False)
-        separable = nn.Sequential(
-            nn.Conv2d(in_channels, in_channels, kernel, stride, padding, dilation,
-                      groups=in_channels, bias=False),
-            nn.Conv2d(in_channels, out_channels, 1, bias=False),
-        )
-    t_std, t_sep = trace(standard, input_shape), trace(separable, input_shape)
-    dw, pw = [n for n in t_sep.nodes if n.op == "conv"]
-    return SeparableRatio(dw_node, pw_node, in_channels, out_channels, kernel, stride,
-                          tuple(input_shape), t_std.macs, dw.macs, pw.macs, t_std.params,
-                          t_sep.params)
-
-
-def separable_ratio(graph: Graph, dw_node: str | None = None) -> SeparableRatio:
-    """The ratio on a real layer of ``graph``: its depthwise conv (default: the first one
-    followed by a pointwise conv) and the pointwise conv after it, against one standard conv
-    with the same kernel, stride, padding, input and output channels."""
+def pair(graph: Graph, dw_node: str | None = None) -> tuple[Node, Node]:
+    """The nodes of one depthwise pair of ``graph`` (default: the first)."""
     pairs = depthwise_pairs(graph)
     if dw_node is not None:
         pairs = [p for p in pairs if p[0] == dw_node]
     if not pairs:
-        raise VizcnnError(f"{graph.model} has no depthwise conv followed by a pointwise conv"
+        raise VizcnnError(f"{graph.model} has no depthwise conv followed by a 1×1 conv"
                           + (f" at {dw_node}" if dw_node else ""))
     by_id: dict[str, Node] = {n.id: n for n in graph.nodes}
-    dw, pw = by_id[pairs[0][0]], by_id[pairs[0][1]]
+    return by_id[pairs[0][0]], by_id[pairs[0][1]]
+
+
+def separable_ratio(graph: Graph, standard: Graph, dw_node: str | None = None
+                    ) -> SeparableRatio:
+    """The pair at ``dw_node`` of ``graph`` (its MACs and weights from the trace) against
+    ``standard``, the trace of one standard conv with the same kernel, stride, padding, input
+    and output channels (see :func:`vizcnn.experiments.lessons.standard_conv`)."""
+    dw, pw = pair(graph, dw_node)
     a = dw.attrs
     if len(a["kernel_size"]) != 2:
         raise VizcnnError(f"{dw.id} is not a 2-d convolution", path=dw.path, op=dw.op)
-    return _measure(a["in_channels"], pw.attrs["out_channels"], tuple(a["kernel_size"]),
-                    tuple(a["stride"]), a["padding"], tuple(a["dilation"]),
-                    dw.input_shapes[0], dw.id, pw.id)
+    weights = sum(n.params for n in standard.nodes if n.op == "conv")
+    return SeparableRatio(dw.id, pw.id, a["in_channels"], pw.attrs["out_channels"],
+                          tuple(a["kernel_size"]), tuple(a["stride"]), dw.input_shapes[0],
+                          standard.macs, dw.macs, pw.macs, weights,
+                          _weights(dw) + _weights(pw), pw.attrs.get("groups", 1))
 
 
-def separable_ratio_for(in_channels: int, out_channels: int, kernel: int = 3, size: int = 56,
-                        stride: int = 1) -> SeparableRatio:
-    """The ratio for a stride-``stride``, same-padded k×k layer on a 1×M×size×size input."""
-    if min(in_channels, out_channels, kernel, size, stride) < 1:
-        raise VizcnnError("channels, kernel, size and stride must be positive")
-    pad = (kernel - 1) // 2
-    return _measure(in_channels, out_channels, (kernel, kernel), (stride, stride), (pad, pad),
-                    (1, 1), (1, in_channels, size, size), None, None)
+def _weights(conv: Node) -> int:
+    """Conv weights without the bias, as the standard conv is built (bias-free)."""
+    a = conv.attrs
+    k = 1
+    for d in a["kernel_size"]:
+        k *= d
+    return a["in_channels"] // a["groups"] * a["out_channels"] * k
 
 
-def representative(blocks: list[ResidualBlock], profile: Profile) -> ResidualBlock | None:
+def representative(blocks, profile: Profile) -> ResidualBlock | None:
     """The first block with an identity shortcut and the given profile (else any with it)."""
     matching = [b for b in blocks if b.profile is profile]
     for block in matching:
-        if block.shortcut.value == "identity":
+        if block.shortcut is Shortcut.IDENTITY:
             return block
     return matching[0] if matching else None
 
 
-def spindle_vs_hourglass(graph: Graph, other: str = "resnet50"
-                         ) -> tuple[ResidualBlock | None, ResidualBlock | None]:
-    """A spindle block of ``graph`` (or of MobileNetV2) beside an hourglass block of
-    ``graph`` (or of ``other``), both traced at ``graph``'s input size."""
-    size = graph.input_shapes[0]
-    blocks = residual_blocks(graph)
-    spindle = representative(blocks, Profile.SPINDLE)
-    hourglass = representative(blocks, Profile.HOURGLASS)
-    if spindle is None:
-        spindle = representative(list(_zoo_blocks("mobilenet_v2", size)), Profile.SPINDLE)
-    if hourglass is None:
-        hourglass = representative(list(_zoo_blocks(other, size)), Profile.HOURGLASS)
-    return spindle, hourglass
+def profile_blocks(graph: Graph, contrasts: Mapping[str, Graph]) -> list[ShownBlock]:
+    """A spindle and an hourglass to set side by side: the traced model's own where it has
+    them (its own flat block when it has neither), and for a missing profile the first such
+    block of ``contrasts[profile]`` (another model's trace), marked as a contrast."""
+    own = structure(graph).residual
+    shown = [ShownBlock(graph.model, b, False) for b in
+             (representative(own, Profile.SPINDLE), representative(own, Profile.HOURGLASS))
+             if b is not None]
+    if not shown:
+        flat = representative(own, Profile.FLAT)
+        shown += [ShownBlock(graph.model, flat, False)] if flat is not None else []
+    have = {s.block.profile for s in shown}
+    for profile in (Profile.SPINDLE, Profile.HOURGLASS):
+        other = contrasts.get(profile.value)
+        if profile in have or other is None:
+            continue
+        block = representative(structure(other).residual, profile)
+        if block is not None:
+            shown.append(ShownBlock(other.model, block, True))
+    return shown
 
 
-@lru_cache(maxsize=16)
-def _zoo_blocks(name: str, size: tuple[int, ...]) -> tuple[ResidualBlock, ...]:
-    return tuple(residual_blocks(trace(name, size)))
-
-
-def profile_figure(blocks: list[ResidualBlock], lang: Lang | str = Lang.EN) -> go.Figure:
+def profile_figure(shown: list[ShownBlock], lang: Lang | str = Lang.EN) -> go.Figure:
     """Each block's channels drawn as a band of width C around 0 along its steps, so an
-    hourglass looks like one (沙漏) and a spindle like one (纺锤)."""
-    if not blocks:
+    hourglass looks like one (沙漏) and a spindle like one (纺锤). A block of another model
+    says so in its title."""
+    if not shown:
         raise VizcnnError("no residual blocks to draw")
-    titles = [tr(lang, "profile_title", profile=tr(lang, f"profile_{b.profile.value}"),
-                   block=b.path) for b in blocks]
-    fig = make_subplots(rows=1, cols=len(blocks), subplot_titles=titles)
+    titles = [tr(lang, "profile_title_contrast", model=s.model, block=s.block.path,
+                 profile=tr(lang, f"profile_{s.block.profile.value}")) if s.contrast else
+              tr(lang, "profile_title", block=s.block.path,
+                 profile=tr(lang, f"profile_{s.block.profile.value}")) for s in shown]
+    fig = make_subplots(rows=1, cols=len(shown), subplot_titles=titles)
     colours = {Profile.SPINDLE: "#00CC96", Profile.HOURGLASS: "#636EFA", Profile.FLAT: "#AAAAAA"}
-    for col, block in enumerate(blocks, start=1):
+    for col, item in enumerate(shown, start=1):
+        block = item.block
         xs = list(range(len(block.steps)))
         half = [c / 2 for _, c in block.steps]
         colour = colours[block.profile]
@@ -195,5 +177,5 @@ def profile_figure(blocks: list[ResidualBlock], lang: Lang | str = Lang.EN) -> g
     return fig
 
 
-__all__ = ["SeparableRatio", "depthwise_pairs", "profile_figure", "representative",
-           "separable_ratio", "separable_ratio_for", "spindle_vs_hourglass"]
+__all__ = ["SeparableRatio", "ShownBlock", "depthwise_pairs", "pair", "profile_blocks",
+           "profile_figure", "representative", "separable_ratio"]

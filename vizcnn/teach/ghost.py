@@ -3,7 +3,8 @@
 A Ghost module makes m = ⌈n/s⌉ "intrinsic" maps with an ordinary k×k conv and derives the
 other n − m as "ghosts" with a per-channel d×d conv. Against a plain conv producing the same
 n maps, the paper's speed-up is r = s·c·k² / (c·k² + (s−1)·d²) ≈ s. Both sides are traced:
-the Ghost module as it ran in the model (or built from the zoo), the plain conv on meta.
+the Ghost module as it ran in the model, the plain conv by
+:func:`vizcnn.experiments.lessons.plain_conv`, which is handed in.
 """
 
 from __future__ import annotations
@@ -11,15 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-import torch
-from torch import nn
-
-from vizcnn.api import trace
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, Node
-from vizcnn.zoo.ghostnet import GhostModule
-
-GHOST_TYPES: tuple[str, ...] = ("GhostModule",)
+from vizcnn.views.structure import structure
 
 
 @dataclass(frozen=True)
@@ -56,55 +51,41 @@ class GhostSaving:
 
 
 def ghost_paths(graph: Graph) -> list[str]:
-    types = {cls for idea, cls in graph.key_blocks if idea == "ghost"} or set(GHOST_TYPES)
-    return [p for p, m in graph.modules.items() if m.type in types and m.calls > 0]
+    """Modules where a conv's output is concatenated with a cheap depthwise conv of itself."""
+    return list(structure(graph).ghost)
 
 
-def _saving(path: str | None, convs: list[Node], input_shape: tuple[int, ...],
-            out_channels: int) -> GhostSaving:
-    if len(convs) != 2:
-        raise VizcnnError(f"a Ghost module has a primary and a cheap conv; {path or 'this'} "
-                          f"has {len(convs)} convolutions")
-    primary, cheap = convs
-    a, b = primary.attrs, cheap.attrs
-    k = a["kernel_size"][0]
-    ratio = (a["out_channels"] + b["out_channels"]) // a["out_channels"]
-    with torch.device("meta"):
-        plain = nn.Conv2d(a["in_channels"], out_channels, a["kernel_size"], a["stride"],
-                          a["padding"], bias=a["bias"])
-    t_plain = trace(plain, input_shape)
-    return GhostSaving(path, a["in_channels"], out_channels, a["out_channels"], ratio, k,
-                       b["kernel_size"][0], tuple(input_shape),
-                       sum(n.macs for n in convs), sum(n.params for n in convs),
-                       t_plain.macs, t_plain.params)
-
-
-def ghost_saving(graph: Graph, path: str) -> GhostSaving:
-    """The saving of the Ghost module at ``path`` of ``graph``."""
+def ghost_convs(graph: Graph, path: str) -> tuple[Node, Node]:
+    """The primary and the cheap conv of the Ghost module at ``path``."""
     info = graph.modules.get(path)
     if info is None or not info.input_shapes:
         raise VizcnnError(f"no traced Ghost module {path!r} in {graph.model}")
     convs = [n for n in graph.nodes if (path in n.scope or n.path == path) and n.op == "conv"]
-    return _saving(path, convs, info.input_shapes[0], info.output_shapes[0][1])
+    if len(convs) != 2:
+        raise VizcnnError(f"a Ghost module has a primary and a cheap conv; {path} has "
+                          f"{len(convs)} convolutions")
+    return convs[0], convs[1]
 
 
-def ghost_savings(graph: Graph) -> list[GhostSaving]:
-    return [ghost_saving(graph, p) for p in ghost_paths(graph)]
+def plain_conv_args(graph: Graph, path: str) -> tuple[Node, int, tuple[int, ...]]:
+    """What the plain conv replacing the module at ``path`` is built from: the primary conv,
+    the module's output channels and its input shape."""
+    info = graph.modules[path]
+    return ghost_convs(graph, path)[0], info.output_shapes[0][1], info.input_shapes[0]
 
 
-def ghost_saving_for(in_channels: int, out_channels: int, ratio: int = 2, kernel: int = 1,
-                     dw_size: int = 3, size: int = 56) -> GhostSaving:
-    """A zoo :class:`GhostModule` built with these numbers, traced, against a plain conv."""
-    if min(in_channels, out_channels, ratio, kernel, dw_size, size) < 1:
-        raise VizcnnError("channels, ratio, kernel, dw_size and size must be positive")
-    if ratio < 2:
-        raise VizcnnError(f"a Ghost module needs a ratio s ≥ 2, got {ratio}")
-    with torch.device("meta"):
-        module = GhostModule(in_channels, out_channels, kernel, ratio, dw_size)
-    t = trace(module, (1, in_channels, size, size))
-    convs = [n for n in t.nodes if n.op == "conv"]
-    return _saving(None, convs, (1, in_channels, size, size), out_channels)
+def ghost_saving(graph: Graph, path: str, plain: Graph, label: str | None = "") -> GhostSaving:
+    """The Ghost module at ``path`` of ``graph`` against ``plain``, the trace of the plain
+    conv with the same input and output. ``label`` names it (default: ``path``)."""
+    primary, cheap = ghost_convs(graph, path)
+    a, b = primary.attrs, cheap.attrs
+    info = graph.modules[path]
+    ratio = (a["out_channels"] + b["out_channels"]) // a["out_channels"]
+    return GhostSaving(path if label == "" else label, a["in_channels"],
+                       info.output_shapes[0][1], a["out_channels"], ratio,
+                       a["kernel_size"][0], b["kernel_size"][0], tuple(info.input_shapes[0]),
+                       primary.macs + cheap.macs, primary.params + cheap.params,
+                       plain.macs, plain.params)
 
 
-__all__ = ["GHOST_TYPES", "GhostSaving", "ghost_paths", "ghost_saving", "ghost_saving_for",
-           "ghost_savings"]
+__all__ = ["GhostSaving", "ghost_convs", "ghost_paths", "ghost_saving", "plain_conv_args"]

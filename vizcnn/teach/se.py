@@ -3,25 +3,17 @@
 The seed notes walk an SE block's tensor shapes line by line — (b, c, h, w) → (b, c, 1, 1)
 → (b, c) → (b, c/r) → (b, c) → (b, c, 1, 1) → (b, c, h, w) — to show that SE keeps the shape
 (通道注意力 that fits anywhere). Here the walk is read from a trace for the user's input, and
-the cost of SE is measured by tracing the model with and without its SE blocks.
+the cost of SE is measured on the model traced with and without its SE blocks (rebuilt from
+the trace's spec by :func:`vizcnn.experiments.lessons.se_variant`, and handed in).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
-import torch
-from torch import nn
-
-from vizcnn.api import trace
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph
-from vizcnn.teach.whatif import Delta, Totals, delta, totals_of
-from vizcnn.zoo import build, model_card
-
-SE_TYPES: tuple[str, ...] = ("SEBlock", "SqueezeExcitation", "SqueezeExcite")
+from vizcnn.views.structure import structure
 
 
 @dataclass(frozen=True)
@@ -74,33 +66,47 @@ class SEWalk:
 
 
 @dataclass(frozen=True)
+class Change:
+    """With SE − without, absolute and in percent of the model without SE."""
+
+    absolute: int
+    percent: float | None
+
+
+@dataclass(frozen=True)
 class SECost:
-    """A model's totals with and without SE."""
+    """A model's totals with and without SE (the two traces' own totals)."""
 
     model: str
     input_size: tuple[int, ...]
-    with_se: Totals
-    without_se: Totals
-    blocks: int                      # SE blocks in the model
+    with_se: Graph
+    without_se: Graph
+    blocks: int                      # SE blocks in the model with SE
     how: str                         # "option" (se=True) or "removed" (SE → identity)
 
     @property
-    def params_delta(self) -> Delta:
-        return delta(self.without_se.params, self.with_se.params)
+    def params_delta(self) -> Change:
+        return _change(self.without_se.params, self.with_se.params)
 
     @property
-    def macs_delta(self) -> Delta:
-        return delta(self.without_se.macs, self.with_se.macs)
+    def macs_delta(self) -> Change:
+        return _change(self.without_se.macs, self.with_se.macs)
 
 
-def se_types(graph: Graph) -> set[str]:
-    return {cls for idea, cls in graph.key_blocks if idea == "se"} or set(SE_TYPES)
+def _change(base: int, changed: int) -> Change:
+    return Change(changed - base, (changed - base) / base * 100 if base else None)
+
+
+def se_cost(with_se: Graph, without_se: Graph, how: str) -> SECost:
+    """The cost of SE from the model traced with and without it."""
+    return SECost(with_se.model, tuple(with_se.input_shapes[0]), with_se, without_se,
+                  len(se_paths(with_se)), str(getattr(how, "value", how)))
 
 
 def se_paths(graph: Graph) -> list[str]:
-    """Module paths of the SE blocks that ran, in execution order."""
-    types = se_types(graph)
-    return [p for p, m in graph.modules.items() if m.type in types and m.calls > 0]
+    """Modules holding a squeeze-and-excitation path (pool → … → gate → multiply), found on
+    the graph's edges, in execution order."""
+    return list(structure(graph).se)
 
 
 def _symbols(shape: tuple[int, ...], x: tuple[int, ...], hidden: int) -> tuple[str, ...]:
@@ -143,51 +149,4 @@ def _relative(node_id: str, path: str) -> str:
     return node_id
 
 
-def _remove_se(model: nn.Module, types: set[str]) -> int:
-    """Replace every SE module by an identity (SE keeps the shape, so the model still runs)."""
-    targets = [name for name, m in model.named_modules() if type(m).__name__ in types]
-    for name in targets:
-        parent_name, _, child = name.rpartition(".")
-        parent = model.get_submodule(parent_name) if parent_name else model
-        setattr(parent, child, nn.Identity())
-    return len(targets)
-
-
-@lru_cache(maxsize=32)
-def _se_cost(model_name: str, input_size: tuple[int, ...],
-             options: tuple[tuple[str, Any], ...], training: bool) -> SECost:
-    card = model_card(model_name)
-    opts = dict(options)
-    types = {cls for idea, cls in card.key_blocks if idea == "se"} or set(SE_TYPES)
-    has_option = any(o.name == "se" for o in card.options)
-    with torch.device("meta"):
-        if has_option and not opts.get("se"):
-            plain = build(model_name, **opts)
-            with_se = build(model_name, **{**opts, "se": True})
-            how = "option"
-        else:
-            with_se = build(model_name, **opts)
-            plain = build(model_name, **opts)
-            how = "removed"
-    if how == "removed" and _remove_se(plain, types) == 0:
-        raise VizcnnError(f"{model_name} has no SE blocks and no se option")
-    blocks = sum(1 for m in with_se.modules() if type(m).__name__ in types)
-    return SECost(model_name, input_size,
-                  totals_of(trace(with_se, input_size, training=training)),
-                  totals_of(trace(plain, input_size, training=training)), blocks, how)
-
-
-def se_cost(model_name: str, input_size: tuple[int, ...], training: bool = False,
-            **options: Any) -> SECost:
-    """Totals of ``model_name`` with and without SE at ``input_size``.
-
-    A model with an ``se`` option (ResNet) is built with ``se=True`` and without; a model
-    with SE blocks (SENet, MobileNetV3, GhostNet) is traced as built and again with each SE
-    block replaced by an identity, which keeps everything else — the stride layout too.
-    Eval mode unless ``training``, as ``vizcnn.trace`` traces a zoo name.
-    """
-    return _se_cost(model_name, tuple(input_size), tuple(sorted(options.items())), training)
-
-
-__all__ = ["SECost", "SEStep", "SEWalk", "SE_TYPES", "se_cost", "se_paths", "se_types",
-           "se_walk"]
+__all__ = ["Change", "SECost", "SEStep", "SEWalk", "se_cost", "se_paths", "se_walk"]

@@ -2,24 +2,21 @@
 
 A grouped 1×1 conv only mixes channels inside each group; ShuffleNet reorders the channels
 between grouped convs so the next conv's groups each see every previous group. The
-permutation is computed by running the zoo's own :class:`~vizcnn.zoo.layers.ChannelShuffle`
-on ``arange(C)`` on the CPU, and drawn as lines from input to output channel, coloured by
-the input group.
+permutation is what the zoo's own ChannelShuffle does to ``arange(C)``
+(:func:`vizcnn.experiments.lessons.shuffle_permutation` runs it), drawn as lines from input
+to output channel, coloured by the input group.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import plotly.graph_objects as go
-import torch
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph
+from vizcnn.views.structure import structure
 from vizcnn.words import Lang, tr
-from vizcnn.zoo import build
-from vizcnn.zoo.layers import ChannelShuffle
 
 # Plotly's qualitative "Plotly" palette: distinct hues for up to ten groups.
 GROUP_COLOURS: tuple[str, ...] = (
@@ -46,34 +43,30 @@ class ShuffleMap:
         return tuple(c // per_group for c in range(self.channels))
 
 
-def shuffle_permutation(channels: int, groups: int) -> list[int]:
-    """Run ``ChannelShuffle(groups)`` on a 1×C×1×1 tensor holding 0…C−1 and read it back."""
-    if channels < 1 or groups < 1:
-        raise VizcnnError(f"channels and groups must be positive, got {channels}, {groups}")
-    if channels % groups:
+def shuffle_map(channels: int, groups: int, permutation: list[int] | tuple[int, ...]
+                ) -> ShuffleMap:
+    """The shuffle of ``channels`` in ``groups``; ``permutation`` is what the shuffle layer
+    did to the channel indices (it must be a permutation of 0…C−1)."""
+    if channels < 1 or groups < 1 or channels % groups:
         raise VizcnnError(f"{channels} channels cannot be split into {groups} equal groups")
-    x = torch.arange(channels, dtype=torch.float32, device="cpu").view(1, channels, 1, 1)
-    with torch.no_grad():
-        y = ChannelShuffle(groups)(x)
-    return [int(v) for v in y.flatten().tolist()]
-
-
-def shuffle_map(channels: int, groups: int) -> ShuffleMap:
-    return ShuffleMap(channels, groups, tuple(shuffle_permutation(channels, groups)))
+    if sorted(permutation) != list(range(channels)):
+        raise VizcnnError(f"{list(permutation)} is not a permutation of {channels} channels")
+    return ShuffleMap(channels, groups, tuple(permutation))
 
 
 def shuffle_layers(graph: Graph) -> list[tuple[str, int]]:
     """(node id, channels) of every channel shuffle in ``graph``."""
-    return [(n.id, n.input_shapes[0][1]) for n in graph.nodes
-            if n.kind == "shuffle" and n.input_shapes and len(n.input_shapes[0]) > 1]
+    by_id = {n.id: n for n in graph.nodes}
+    return [(i, by_id[i].input_shapes[0][1]) for i in structure(graph).shuffles
+            if by_id[i].input_shapes and len(by_id[i].input_shapes[0]) > 1]
 
 
-def model_shuffle_groups(model_name: str, **options: Any) -> list[int]:
-    """``groups`` of each ChannelShuffle in a zoo model, in module order (built on meta:
-    the trace records the shuffle's shapes but not its group count)."""
-    with torch.device("meta"):
-        model = build(model_name, **options)
-    return [m.groups for m in model.modules() if isinstance(m, ChannelShuffle)]
+def lesson_channels(groups: int, limit: int = 48) -> tuple[tuple[int, ...], int]:
+    """Channel counts to draw a shuffle of ``groups`` with, and the default: at least two
+    channels per group (with one the shuffle is the identity and nothing moves), at most
+    ``limit`` lines, about a dozen by default."""
+    choices = tuple(groups * i for i in range(2, max(2, limit // groups) + 1))
+    return choices, min(choices, key=lambda c: abs(c - 12))
 
 
 def shuffle_figure(smap: ShuffleMap, lang: Lang | str = Lang.EN) -> go.Figure:
@@ -116,5 +109,5 @@ def shuffle_figure(smap: ShuffleMap, lang: Lang | str = Lang.EN) -> go.Figure:
     return fig
 
 
-__all__ = ["GROUP_COLOURS", "ShuffleMap", "model_shuffle_groups", "shuffle_figure",
-           "shuffle_layers", "shuffle_map", "shuffle_permutation"]
+__all__ = ["GROUP_COLOURS", "ShuffleMap", "lesson_channels", "shuffle_figure",
+           "shuffle_layers", "shuffle_map"]

@@ -1,7 +1,9 @@
 """The Streamlit "Learn" tab: the seed notes' ideas, worked out on the traced model.
 
-Only arranges widgets; every number comes from :mod:`vizcnn.teach`, which traces what it
-shows. Sections follow the model's key ideas (its model card's key blocks); each catches
+Only arranges widgets; every number comes from the trace it is given, read by the pure
+lessons of :mod:`vizcnn.teach`, and from the variants :mod:`vizcnn.experiments.lessons`
+derives from that trace (never from widget state). Sections follow the model's key ideas
+(its model card's key blocks); each catches
 :class:`vizcnn.VizcnnError` and shows it as an error box, so a bad input never becomes a
 traceback. Every widget has a stable key under ``key_prefix``.
 """
@@ -14,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from vizcnn.errors import VizcnnError
+from vizcnn.experiments import lessons
 from vizcnn.graph import Graph
 from vizcnn.teach import (
     depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks, whatif,
@@ -65,9 +68,9 @@ def render_learn_tab(trace: Graph, model_name: str, lang: str,
         "vgg": lambda: _vgg_section(trace, language, key),
         "inception": lambda: _inception_section(trace, language, key),
         "residual": lambda: _residual_section(trace, language, key),
-        "se": lambda: _se_section(trace, model_name, opts, language, key),
+        "se": lambda: _se_section(trace, language, key),
         "depthwise": lambda: _depthwise_section(trace, language, key),
-        "shuffle": lambda: _shuffle_section(trace, model_name, opts, language, key),
+        "shuffle": lambda: _shuffle_section(trace, language, key),
         "ghost": lambda: _ghost_section(trace, language, key),
     }
     _guarded(language, "sec_formula", lambda: _formula_section(trace, language, key))
@@ -135,10 +138,13 @@ def _vgg_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
     st.markdown(tr(lang, "vgg_intro"))
     stacks = vgg_stacks.find_stacks(trace)
     size = stacks[0].size[0] if stacks else trace.input_shapes[0][-1]
-    channels = st.select_slider(tr(lang, "vgg_channels"), _VGG_CHANNELS,
-                                value=64, key=key("vgg_channels"))
+    own = stacks[0].in_channels if stacks else 64      # the model's first stack, by default
+    choices = tuple(sorted({*_VGG_CHANNELS, own}))
+    channels = st.select_slider(tr(lang, "vgg_channels"), choices,
+                                value=own, key=key("vgg_channels"))
     rows = []
-    for cmp in vgg_stacks.vgg_comparisons(int(channels), size):
+    for n in (2, 3):
+        cmp = vgg_stacks.compare_stack(*lessons.stack_variants(int(channels), size, n), n)
         for alt in (cmp.stacked, cmp.single):
             rows.append({
                 tr(lang, "col_alternative"): tr(lang, "vgg_alt", layers=alt.layers,
@@ -172,7 +178,7 @@ def _vgg_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
 
 def _inception_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
     st.markdown(tr(lang, "inception_intro"))
-    blocks = inception.inception_blocks(trace)
+    blocks = _inception_blocks(trace)
     if not blocks:
         st.info(tr(lang, "inception_none"))
         return
@@ -205,6 +211,18 @@ def _inception_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
                      params_without=fmt_int(block.conv_params_without)))
 
 
+def _inception_blocks(trace: Graph) -> list[inception.InceptionBlock]:
+    """Each Inception block with its rebuilt variants (with and without 1×1 reductions)."""
+    found = []
+    for path in inception.inception_paths(trace):
+        chains = inception.branch_chains(trace, path)
+        x = trace.modules[path].input_shapes[0]
+        found.append(inception.inception_block(
+            trace, path, lessons.branches_variant(chains, x),
+            lessons.branches_variant(chains, x, inception.reductions(chains))))
+    return found
+
+
 # ---------------------------------------------------------------------------- residual
 
 
@@ -214,11 +232,12 @@ def _residual_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> No
     if not blocks:
         st.info(tr(lang, "residual_none"))
         return
-    counts = {kind: sum(1 for b in blocks if b.shortcut is kind) for kind in residual.Shortcut}
+    counts = residual.shortcut_counts(blocks)
     st.markdown(tr(lang, "residual_counts", total=len(blocks),
-                     identity=counts[residual.Shortcut.IDENTITY],
-                     projection=counts[residual.Shortcut.PROJECTION],
-                     none=counts[residual.Shortcut.NONE]))
+                   identity=counts[residual.Shortcut.IDENTITY],
+                   projection=counts[residual.Shortcut.PROJECTION],
+                   pooled=counts[residual.Shortcut.POOLED],
+                   none=counts[residual.Shortcut.NONE]))
     st.dataframe(pd.DataFrame([{
         tr(lang, "col_block"): b.path,
         tr(lang, "col_type"): b.module_type,
@@ -226,18 +245,21 @@ def _residual_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> No
         tr(lang, "col_profile"): tr(lang, f"profile_{b.profile.value}"),
         tr(lang, "col_channels"): " → ".join(str(c) for _, c in b.steps),
     } for b in blocks]), hide_index=True, key=key("residual_table"))
-    spindle, hourglass = depthwise.spindle_vs_hourglass(trace)
-    shown = [b for b in (spindle, hourglass) if b is not None]
+    shown = depthwise.profile_blocks(trace, lessons.contrast_traces(trace))
     if shown:
         st.markdown(tr(lang, "profile_intro"))
+        for item in shown:
+            if item.contrast:
+                st.caption(tr(lang, "profile_contrast_note", model=trace.model,
+                              profile=tr(lang, f"profile_{item.block.profile.value}"),
+                              other=item.model, block=item.block.path))
         st.plotly_chart(depthwise.profile_figure(shown, lang), key=key("profile_chart"))
 
 
 # ---------------------------------------------------------------------------- SE
 
 
-def _se_section(trace: Graph, model_name: str, opts: dict[str, Any], lang: Lang,
-                key: Callable[[str], str]) -> None:
+def _se_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
     st.markdown(tr(lang, "se_intro"))
     paths = se.se_paths(trace)
     if paths:
@@ -258,10 +280,9 @@ def _se_section(trace: Graph, model_name: str, opts: dict[str, Any], lang: Lang,
         st.markdown(tr(lang, "se_keeps_shape" if walk.keeps_shape else "se_changes_shape"))
     else:
         st.info(tr(lang, "se_none"))
-    cost = se.se_cost(model_name, tuple(trace.input_shapes[0]), trace.training,
-                      **{k: v for k, v in opts.items() if k != "se"})
+    cost = se.se_cost(*lessons.se_variant(trace, paths))
     params, macs = cost.params_delta, cost.macs_delta
-    st.markdown(tr(lang, f"se_cost_{cost.how}", model=model_name, blocks=cost.blocks,
+    st.markdown(tr(lang, f"se_cost_{cost.how}", model=trace.model, blocks=cost.blocks,
                      params=fmt_int(cost.with_se.params),
                      params_without=fmt_int(cost.without_se.params),
                      params_delta=fmt_int(params.absolute, signed=True),
@@ -283,16 +304,21 @@ def _depthwise_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
     labels = [f"{dw} → {pw}" for dw, pw in pairs]
     chosen = st.selectbox(tr(lang, "depthwise_pick"), labels, key=key("dw_layer"))
     dw_id = pairs[labels.index(chosen) if chosen in labels else 0][0]
-    r = depthwise.separable_ratio(trace, dw_id)
-    k = "×".join(str(v) for v in r.kernel)
+    r = depthwise.separable_ratio(trace, lessons.standard_conv(*depthwise.pair(trace, dw_id)),
+                                  dw_id)
+    k = fmt_shape(r.kernel)
     st.markdown(tr(lang, "depthwise_costs", m=r.in_channels, n=r.out_channels, k=k,
                      shape=fmt_shape(r.input_shape), standard=fmt_int(r.standard_macs),
                      dw=fmt_int(r.depthwise_macs), pw=fmt_int(r.pointwise_macs),
                      separable=fmt_int(r.separable_macs)))
+    g = r.pw_groups
+    gk = r"g k^2" if g > 1 else r"k^2"
     st.latex(
         rf"\frac{{{r.separable_macs}}}{{{r.standard_macs}}} = {float(r.measured):.5f}"
-        rf"\qquad \frac{{1}}{{N}} + \frac{{1}}{{k^2}} = \frac{{1}}{{{r.out_channels}}} + "
-        rf"\frac{{1}}{{{r.kernel[0] * r.kernel[1]}}} = {float(r.formula):.5f}")
+        rf"\qquad \frac{{1}}{{N}} + \frac{{1}}{{{gk}}} = \frac{{1}}{{{r.out_channels}}} + "
+        rf"\frac{{1}}{{{g * r.kernel[0] * r.kernel[1]}}} = {float(r.formula):.5f}")
+    if g > 1:
+        st.caption(tr(lang, "depthwise_grouped", groups=g))
     st.markdown(tr(lang, "depthwise_equal" if r.measured == r.formula else "depthwise_differ",
                      speedup=f"{1 / float(r.measured):.1f}"))
 
@@ -300,11 +326,10 @@ def _depthwise_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
 # ---------------------------------------------------------------------------- shuffle
 
 
-def _shuffle_section(trace: Graph, model_name: str, opts: dict[str, Any], lang: Lang,
-                     key: Callable[[str], str]) -> None:
+def _shuffle_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
     st.markdown(tr(lang, "shuffle_intro"))
     layers = shuffle.shuffle_layers(trace)
-    groups_in_model = shuffle.model_shuffle_groups(model_name, **opts)
+    groups_in_model = lessons.shuffle_groups(trace) if layers else []
     if not layers or not groups_in_model:
         st.info(tr(lang, "shuffle_none"))
         return
@@ -314,11 +339,10 @@ def _shuffle_section(trace: Graph, model_name: str, opts: dict[str, Any], lang: 
     choices = tuple(sorted({*_SHUFFLE_GROUPS, model_groups}))
     groups = int(st.select_slider(tr(lang, "shuffle_groups"), choices, value=model_groups,
                                   key=key("shuffle_groups")))
-    channel_choices = tuple(groups * i for i in range(1, 48 // groups + 1))
-    default = min(channel_choices, key=lambda c: abs(c - 12))
+    channel_choices, default = shuffle.lesson_channels(groups)
     channels = int(st.select_slider(tr(lang, "shuffle_channels"), channel_choices,
                                     value=default, key=key(f"shuffle_channels_g{groups}")))
-    smap = shuffle.shuffle_map(channels, groups)
+    smap = shuffle.shuffle_map(channels, groups, lessons.shuffle_permutation(channels, groups))
     st.plotly_chart(shuffle.shuffle_figure(smap, lang), key=key("shuffle_chart"))
     st.markdown(tr(lang, "shuffle_perm", perm=", ".join(str(p) for p in smap.permutation)))
 
@@ -328,7 +352,8 @@ def _shuffle_section(trace: Graph, model_name: str, opts: dict[str, Any], lang: 
 
 def _ghost_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
     st.markdown(tr(lang, "ghost_intro"))
-    savings = ghost.ghost_savings(trace)
+    savings = [ghost.ghost_saving(trace, p, lessons.plain_conv(*ghost.plain_conv_args(trace, p)))
+               for p in ghost.ghost_paths(trace)]
     if not savings:
         st.info(tr(lang, "ghost_none"))
         return
@@ -347,9 +372,12 @@ def _ghost_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
     # the ratio slider rebuilds the model's widest Ghost module with another s
     widest = max(savings, key=lambda g: g.in_channels)
     c, n, size = widest.in_channels, widest.out_channels, widest.input_shape[-1]
-    s = int(st.select_slider(tr(lang, "ghost_ratio"), _GHOST_RATIOS, value=2,
-                             key=key("ghost_ratio")))
-    g = ghost.ghost_saving_for(c, n, ratio=s, size=size)
+    s = int(st.select_slider(tr(lang, "ghost_ratio"), tuple(sorted({*_GHOST_RATIOS,
+                                                                     widest.ratio})),
+                             value=widest.ratio, key=key("ghost_ratio")))
+    module = lessons.ghost_module(c, n, s, widest.kernel, widest.dw_size, size)
+    g = ghost.ghost_saving(module, "0", lessons.plain_conv(*ghost.plain_conv_args(module, "0")),
+                           label=None)
     st.markdown(tr(lang, "ghost_line", c=c, n=n, s=s, m=g.intrinsic, size=size,
                      plain=fmt_int(g.plain_macs), ghost=fmt_int(g.ghost_macs),
                      factor=f"{g.macs_ratio:.2f}", params_factor=f"{g.params_ratio:.2f}",

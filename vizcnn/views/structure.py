@@ -56,11 +56,7 @@ class ResidualBlock:
     identity_source: str                 # the node an identity shortcut comes from
     steps: tuple[tuple[str, int], ...]   # ("in", C_in), then (layer, channels) along the branch
     profile: Profile
-
-    @property
-    def projection(self) -> tuple[str, ...]:
-        """The shortcut's learned layers (empty for an identity or pooled shortcut)."""
-        return self.shortcut_nodes if self.shortcut is Shortcut.PROJECTION else ()
+    projection: tuple[str, ...] = ()     # the convs of a projection shortcut
 
     @property
     def in_channels(self) -> int:
@@ -254,8 +250,9 @@ def _residual_blocks(graph: Graph, edges: _Edges, also: set[str]) -> list[Residu
             continue
         kind, main, nodes, source = read
         steps = _profile(graph, node.path, edges, main)
+        convs = tuple(n for n in nodes if edges.by_id[n].op == "conv")
         found[node.path] = ResidualBlock(node.path, info.type, kind, node.id, nodes, source,
-                                         steps, classify(steps))
+                                         steps, classify(steps), convs)
     for path, info in graph.modules.items():
         if info.type in also and info.calls and path not in found and info.input_shapes:
             last = [n for n in graph.nodes if _inside(n, path)]

@@ -96,13 +96,15 @@ EN: dict[str, str] = {
     "residual_none": "No residual block ran in this trace.",
     "residual_counts": (
         "{total} residual blocks: {identity} with an identity shortcut, {projection} with a "
-        "projection, {none} without a shortcut."),
+        "projection, {pooled} with an average-pooled shortcut concatenated to the branch, "
+        "{none} without a shortcut."),
     "col_type": "Type",
     "col_shortcut": "Shortcut",
     "col_profile": "Shape",
     "shortcut_identity": "identity",
     "shortcut_projection": "projection",
     "shortcut_none": "none",
+    "shortcut_pooled": "average pool, concatenated",
     "profile_hourglass": "hourglass",
     "profile_spindle": "spindle",
     "profile_flat": "flat",
@@ -111,6 +113,10 @@ EN: dict[str, str] = {
         "expands (an hourglass), MobileNetV2's inverted residual expands then reduces (a "
         "spindle) — exactly opposite."),
     "profile_title": "{profile}: {block}",
+    "profile_title_contrast": "{profile}: {model} · {block} (another model, for contrast)",
+    "profile_contrast_note": (
+        "{model} has no {profile} block, so the chart sets {other}'s {block} beside it for "
+        "contrast; it is marked as another model's in its title."),
     "profile_axis": "channels (band width)",
     # SE
     "sec_se": "SE: channel attention that keeps the shape (SENet)",
@@ -146,14 +152,18 @@ EN: dict[str, str] = {
         "depthwise convolution filters each input channel with its own kernel, then a "
         "pointwise (1×1) convolution combines the channels. Both are traced below for a real "
         "layer of this model."),
-    "depthwise_none": "This model has no depthwise convolution followed by a pointwise one.",
-    "depthwise_pick": "Depthwise → pointwise layer",
+    "depthwise_none": "This model has no depthwise convolution followed by a 1×1 one.",
+    "depthwise_pick": "Depthwise → 1×1 layer",
+    "depthwise_grouped": (
+        "Here the 1×1 conv after the depthwise one is itself grouped (g = {groups}, as in "
+        "ShuffleNet), so it costs 1/g of a pointwise conv and the ratio becomes "
+        "1/N + 1/(g·k²)."),
     "depthwise_costs": (
         "Input {shape}, M = {m} → N = {n} channels, k = {k}: a standard conv needs "
         "{standard} MACs; depthwise {dw} + pointwise {pw} = {separable} MACs."),
     "depthwise_equal": (
-        "The measured ratio equals 1/N + 1/k² exactly: {speedup}× fewer MACs."),
-    "depthwise_differ": "The measured ratio differs from 1/N + 1/k² ({speedup}× fewer MACs).",
+        "The measured ratio equals the formula exactly: {speedup}× fewer MACs."),
+    "depthwise_differ": "The measured ratio differs from the formula ({speedup}× fewer MACs).",
     # shuffle
     "sec_shuffle": "Channel shuffle (ShuffleNet)",
     "shuffle_intro": (
@@ -163,7 +173,8 @@ EN: dict[str, str] = {
         "picture runs the model's own shuffle layer on the channel indices."),
     "shuffle_model": (
         "This model has {count} channel shuffles; the first mixes {channels} channels in "
-        "{groups} groups."),
+        "{groups} groups. The picture draws the same shuffle with fewer channels per group "
+        "(at least two, so the channels really move) to keep every line readable."),
     "shuffle_none": "No channel shuffle ran in this trace.",
     "shuffle_groups": "Groups g",
     "shuffle_channels": "Channels C",
@@ -295,13 +306,14 @@ ZH: dict[str, str] = {
     "residual_none": "这次追踪中没有运行任何残差块。",
     "residual_counts": (
         "共 {total} 个残差块：{identity} 个是恒等映射 shortcut，{projection} 个是投影 shortcut，"
-        "{none} 个没有 shortcut。"),
+        "{pooled} 个的 shortcut 是平均池化后与主分支拼接，{none} 个没有 shortcut。"),
     "col_type": "类型",
     "col_shortcut": "shortcut",
     "col_profile": "形状",
     "shortcut_identity": "恒等映射",
     "shortcut_projection": "投影",
     "shortcut_none": "无",
+    "shortcut_pooled": "平均池化后拼接",
     "profile_hourglass": "沙漏",
     "profile_spindle": "纺锤",
     "profile_flat": "等宽",
@@ -309,6 +321,10 @@ ZH: dict[str, str] = {
         "把主分支上的通道数画成一条带子：ResNet 的残差结构先降维再升维，像一个沙漏；"
         "MobileNet V2 的倒残差先升维再降维，像一个纺锤，两者刚好相反。"),
     "profile_title": "{profile}：{block}",
+    "profile_title_contrast": "{profile}：{model} · {block}（另一个模型，作对比）",
+    "profile_contrast_note": (
+        "{model} 没有{profile}形的块，所以图中放了 {other} 的 {block} 作对比；"
+        "它的标题注明是另一个模型的。"),
     "profile_axis": "通道数（带宽）",
     # SE
     "sec_se": "SE：不改变 shape 的通道注意力（SENet）",
@@ -341,20 +357,25 @@ ZH: dict[str, str] = {
         "普通卷积层的特征提取与特征组合一次完成，每个卷积核都作用在所有输入通道上。"
         "深度可分离卷积把它拆成两步：深度卷积针对每个输入通道采用不同的卷积核（逐通道的操作），"
         "再用逐点卷积（1×1）把通道组合起来。下面用这个模型中真实的一层来追踪对比。"),
-    "depthwise_none": "这个模型中没有后面紧跟逐点卷积的深度卷积。",
-    "depthwise_pick": "深度卷积 → 逐点卷积",
+    "depthwise_none": "这个模型中没有后面紧跟 1×1 卷积的深度卷积。",
+    "depthwise_pick": "深度卷积 → 1×1 卷积",
+    "depthwise_grouped": (
+        "这里深度卷积之后的 1×1 卷积本身也是分组卷积（g = {groups}，与 ShuffleNet 相同），"
+        "它的计算量是逐点卷积的 1/g，比例变为 1/N + 1/(g·k²)。"),
     "depthwise_costs": (
         "输入 {shape}，M = {m} → N = {n} 个通道，k = {k}：普通卷积需要 {standard} 次乘加；"
         "深度卷积 {dw} + 逐点卷积 {pw} = {separable} 次乘加。"),
-    "depthwise_equal": "实测比例与 1/N + 1/k² 完全相等：乘加次数只有普通卷积的 1/{speedup}。",
-    "depthwise_differ": "实测比例与 1/N + 1/k² 不相等（乘加次数是普通卷积的 1/{speedup}）。",
+    "depthwise_equal": "实测比例与公式完全相等：乘加次数只有普通卷积的 1/{speedup}。",
+    "depthwise_differ": "实测比例与公式不相等（乘加次数是普通卷积的 1/{speedup}）。",
     # shuffle
     "sec_shuffle": "通道混洗（ShuffleNet）",
     "shuffle_intro": (
         "分组卷积只在每一组内部混合通道。通道混洗把通道 reshape 成 (g, C/g)，转置后再展平，"
         "这样下一个分组卷积的每一组都能拿到前面每一组的通道，信息就能在组间流动。"
         "下图是把模型自己的通道混洗层作用在通道编号上的结果。"),
-    "shuffle_model": "这个模型有 {count} 次通道混洗；第一次把 {channels} 个通道分成 {groups} 组混洗。",
+    "shuffle_model": (
+        "这个模型有 {count} 次通道混洗；第一次把 {channels} 个通道分成 {groups} 组混洗。"
+        "下图用同样的分组、但每组较少的通道（至少两个，这样通道才真正移动）来画，便于看清每条线。"),
     "shuffle_none": "这次追踪中没有运行任何通道混洗。",
     "shuffle_groups": "分组数 g",
     "shuffle_channels": "通道数 C",
