@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from vizcnn.graph import Graph
-from vizcnn.words import Lang, as_lang, human, tr
+from vizcnn.words import Lang, as_lang, fmt_shape, human, tr
 from vizcnn.views.breakdown import (
     Category,
     OWN_OPS,
@@ -379,7 +379,7 @@ def compare_figure(points: Sequence[ComparePoint], lang: Lang | str = Lang.EN) -
         fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=-0.22,
                            showarrow=False, align="left", font=dict(color="#a00", size=11))
     shape = ok[0].input_shape if ok else (points[0].input_shape if points else ())
-    size = "×".join(str(s) for s in shape)
+    size = fmt_shape(shape)
     return _layout(fig, tr(lang, "chart.compare_title", size=size), height=760,
                    margin=dict(l=80, r=30, t=90, b=140 if note else 90))
 

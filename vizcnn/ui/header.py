@@ -7,7 +7,7 @@ import streamlit as st
 
 import vizcnn
 from vizcnn.api import Trace
-from vizcnn.words import human
+from vizcnn.words import fmt_shape, human
 from vizcnn.ui.cache import user_models_allowed
 from vizcnn.ui.selection import Selection, Source
 from vizcnn.words import tr
@@ -70,7 +70,7 @@ def render_user_intro(selection: Selection) -> bool:
 def render_summary(selection: Selection, trace: Trace) -> None:
     """One line: input, params, MACs and FLOPs (both named), train/eval."""
     lang = selection.lang.value
-    shape = "×".join(str(d) for d in selection.input_shape)
+    shape = fmt_shape(selection.input_shape)
     mode = tr(lang, "mode.train" if trace.training else "mode.eval")
     st.markdown(tr(lang, "summary", shape=shape, params=human(trace.params),
                    macs=human(trace.macs), flops=human(trace.flops), mode=mode,
