@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import vizcnn
 from vizcnn.words import human
-from vizcnn.words import WORDS, Lang
+from vizcnn.words import WORDS
 from vizcnn.words.app import EN, TAB_KEYS, ZH
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

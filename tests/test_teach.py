@@ -11,7 +11,7 @@ from torch import nn
 import vizcnn
 from vizcnn.experiments import lessons
 from vizcnn.teach import (
-    depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks, whatif,
+    depthwise, formulas, ghost, residual, se, shuffle, vgg_stacks, whatif,
 )
 from vizcnn.words import Lang, as_lang, fields, fmt_int, fmt_pct, human, keys, tr
 
@@ -146,19 +146,10 @@ def test_vgg16_stacks(traces) -> None:
 # ------------------------------------------------------------------------------ Inception
 
 
-def _inception_blocks(t: vizcnn.Trace) -> list[inception.InceptionBlock]:
-    found = []
-    for path in inception.inception_paths(t):
-        chains = inception.branch_chains(t, path)
-        x = t.modules[path].input_shapes[0]
-        found.append(inception.inception_block(
-            t, path, lessons.branches_variant(chains, x),
-            lessons.branches_variant(chains, x, inception.reductions(chains))))
-    return found
-
-
 def test_inception_branches_and_reduction_saving(traces) -> None:
-    blocks = _inception_blocks(traces["googlenet"])
+    from vizcnn.ui.learn import inception_blocks   # the Learn tab's composition
+
+    blocks = inception_blocks(traces["googlenet"])
     assert len(blocks) == 9
     first = blocks[0]
     assert first.path == "inception3a" and first.out_channels == 256

@@ -197,7 +197,7 @@ def op_summary(box: Box, lang: Lang | str = Lang.EN) -> str:
         return text
     if kind == "linear" and "in_features" in attrs:
         return tr(lang, "op.linear", inputs=attrs["in_features"],
-                     outputs=attrs["out_features"])
+                  outputs=attrs["out_features"])
     if box.op in _POOLS:
         return tr(lang, f"op.{box.op}") + _window(attrs, lang)
     if box.op.startswith("adaptive_") and "output_size" in attrs:
@@ -305,7 +305,7 @@ class _Writer:
     def _cost_line(self, params: int, macs: int, repeat: int = 1) -> str:
         if repeat > 1:
             text = tr(self.lang, "graph.cost_repeat", repeat=repeat,
-                         params=human(params / repeat), macs=human(macs / repeat))
+                      params=human(params / repeat), macs=human(macs / repeat))
         else:
             text = tr(self.lang, "graph.cost", params=human(params), macs=human(macs))
         return f'<br/><font point-size="9" color="#333333">{_h(text)}</font>'
@@ -323,7 +323,7 @@ class _Writer:
         text = f"{title}<br/>{_h(box.type)}"
         if box.output_shapes:
             out = tr(self.lang, "graph.out",
-                        shapes=", ".join(shape_text(s) for s in box.output_shapes))
+                     shapes=", ".join(shape_text(s) for s in box.output_shapes))
             text += f'<br/><font point-size="10">{_h(out)}</font>'
         text += self._cost_line(box.params, box.macs, box.repeat)
         return text + self._key_line(self._place(box))
@@ -333,7 +333,7 @@ class _Writer:
         outs = ", ".join(shape_text(s) for s in box.output_shapes)
         head = box.id if box.kind is not BoxKind.FOLD else ", ".join(box.modules)
         return tr(self.lang, "graph.tooltip", head=head, type=box.type, ins=ins, outs=outs,
-                     params=f"{box.params:,}", macs=f"{box.macs:,}", flops=f"{box.flops:,}")
+                  params=f"{box.params:,}", macs=f"{box.macs:,}", flops=f"{box.flops:,}")
 
     # roles of arrows
     def _shortcut_modules(self) -> set[str]:
@@ -551,7 +551,7 @@ class _Writer:
             "rankdir": options.direction.value, "newrank": "true", "fontname": font,
             "fontsize": "12", "nodesep": "0.25", "ranksep": "0.32", "labelloc": "t",
             "label": _quote(tr(self.lang, "graph.title", model=graph.model,
-                                  params=human(graph.params), macs=human(graph.macs))),
+                               params=human(graph.params), macs=human(graph.macs))),
             **layout_attrs(virtual),
         }
         self.lines = [

@@ -45,8 +45,9 @@ def render_learn_tab(trace: Graph, model_name: str, lang: str,
                      options: Mapping[str, Any] | None = None) -> None:
     """Render the Learn tab for ``trace`` of ``model_name`` in ``lang`` ("en" or "zh").
 
-    ``options`` are the builder options the trace was made with (for sections that build
-    the model again); the zoo defaults when omitted.
+    The lessons read ``trace`` and the variants derived from it (its spec for the model);
+    ``options`` are the sidebar's builder options, used only by the what-if section; the zoo
+    defaults when omitted.
     """
     try:
         language = as_lang(lang)
@@ -116,7 +117,7 @@ def _formula_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> Non
     node_id = st.selectbox(tr(lang, "formula_pick"), nodes, key=key("layer"))
     wf = formulas.worked_formula_for(trace, node_id or nodes[0])
     heading = tr(lang, "formula_layer", node=wf.node_id, type=wf.module_type or wf.op,
-                   input=fmt_shape(wf.input_shape), output=fmt_shape(wf.output_shape))
+                 input=fmt_shape(wf.input_shape), output=fmt_shape(wf.output_shape))
     st.markdown(f"**{heading}**")
     for line in formulas.to_latex(wf):
         st.latex(line)
@@ -125,7 +126,7 @@ def _formula_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> Non
     for axis in wf.axes:
         if axis.corrected:
             st.caption(tr(lang, "formula_ceil_corrected", start=axis.result * axis.stride,
-                            limit=axis.size_in + axis.padding))
+                          limit=axis.size_in + axis.padding))
     if wf.flops is not None:
         st.caption(tr(lang, "formula_pool_no_macs"))
     st.markdown(tr(lang, "check_ok" if wf.matches else "check_mismatch"))
@@ -178,7 +179,7 @@ def _vgg_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
 
 def _inception_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
     st.markdown(tr(lang, "inception_intro"))
-    blocks = _inception_blocks(trace)
+    blocks = inception_blocks(trace)
     if not blocks:
         st.info(tr(lang, "inception_none"))
         return
@@ -193,7 +194,7 @@ def _inception_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
     total_with = sum(b.macs for b in blocks)
     total_without = sum(b.macs_without for b in blocks)
     st.markdown(tr(lang, "inception_total", count=len(blocks), macs=human(total_with),
-                     without=human(total_without), factor=f"{total_without / total_with:.2f}"))
+                   without=human(total_without), factor=f"{total_without / total_with:.2f}"))
     paths = [b.path for b in blocks]
     chosen = st.selectbox(tr(lang, "inception_pick"), paths, key=key("inception_block"))
     block = blocks[paths.index(chosen)] if chosen in paths else blocks[0]
@@ -205,13 +206,13 @@ def _inception_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
         tr(lang, "col_share"): f"{br.share * 100:.1f} %",
     } for br in block.branches]), hide_index=True, key=key("inception_branches"))
     st.markdown(tr(lang, "inception_saving", block=block.path,
-                     reductions=len(block.reductions), macs=fmt_int(block.macs),
-                     without=fmt_int(block.macs_without), factor=f"{block.macs_factor:.2f}",
-                     params=fmt_int(block.conv_params),
-                     params_without=fmt_int(block.conv_params_without)))
+                   reductions=len(block.reductions), macs=fmt_int(block.macs),
+                   without=fmt_int(block.macs_without), factor=f"{block.macs_factor:.2f}",
+                   params=fmt_int(block.conv_params),
+                   params_without=fmt_int(block.conv_params_without)))
 
 
-def _inception_blocks(trace: Graph) -> list[inception.InceptionBlock]:
+def inception_blocks(trace: Graph) -> list[inception.InceptionBlock]:
     """Each Inception block with its rebuilt variants (with and without 1×1 reductions)."""
     found = []
     for path in inception.inception_paths(trace):
@@ -276,20 +277,20 @@ def _se_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
         st.markdown(tr(lang, "se_walk", shapes=" → ".join(
             f"({', '.join(str(d) for d in s)})" for s in walk.shapes)))
         st.markdown(tr(lang, "se_numbers", channels=walk.channels, hidden=walk.hidden,
-                         reduction=f"{walk.reduction:g}"))
+                       reduction=f"{walk.reduction:g}"))
         st.markdown(tr(lang, "se_keeps_shape" if walk.keeps_shape else "se_changes_shape"))
     else:
         st.info(tr(lang, "se_none"))
     cost = se.se_cost(*lessons.se_variant(trace, paths))
     params, macs = cost.params_delta, cost.macs_delta
     st.markdown(tr(lang, f"se_cost_{cost.how}", model=trace.model, blocks=cost.blocks,
-                     params=fmt_int(cost.with_se.params),
-                     params_without=fmt_int(cost.without_se.params),
-                     params_delta=fmt_int(params.absolute, signed=True),
-                     params_pct=fmt_pct(params.percent),
-                     macs=fmt_int(cost.with_se.macs), macs_without=fmt_int(cost.without_se.macs),
-                     macs_delta=fmt_int(macs.absolute, signed=True),
-                     macs_pct=fmt_pct(macs.percent)))
+                   params=fmt_int(cost.with_se.params),
+                   params_without=fmt_int(cost.without_se.params),
+                   params_delta=fmt_int(params.absolute, signed=True),
+                   params_pct=fmt_pct(params.percent),
+                   macs=fmt_int(cost.with_se.macs), macs_without=fmt_int(cost.without_se.macs),
+                   macs_delta=fmt_int(macs.absolute, signed=True),
+                   macs_pct=fmt_pct(macs.percent)))
 
 
 # ---------------------------------------------------------------------------- depthwise
@@ -308,9 +309,9 @@ def _depthwise_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
                                   dw_id)
     k = fmt_shape(r.kernel)
     st.markdown(tr(lang, "depthwise_costs", m=r.in_channels, n=r.out_channels, k=k,
-                     shape=fmt_shape(r.input_shape), standard=fmt_int(r.standard_macs),
-                     dw=fmt_int(r.depthwise_macs), pw=fmt_int(r.pointwise_macs),
-                     separable=fmt_int(r.separable_macs)))
+                   shape=fmt_shape(r.input_shape), standard=fmt_int(r.standard_macs),
+                   dw=fmt_int(r.depthwise_macs), pw=fmt_int(r.pointwise_macs),
+                   separable=fmt_int(r.separable_macs)))
     g = r.pw_groups
     gk = r"g k^2" if g > 1 else r"k^2"
     st.latex(
@@ -320,7 +321,7 @@ def _depthwise_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
     if g > 1:
         st.caption(tr(lang, "depthwise_grouped", groups=g))
     st.markdown(tr(lang, "depthwise_equal" if r.measured == r.formula else "depthwise_differ",
-                     speedup=f"{1 / float(r.measured):.1f}"))
+                   speedup=f"{1 / float(r.measured):.1f}"))
 
 
 # ---------------------------------------------------------------------------- shuffle
@@ -335,7 +336,7 @@ def _shuffle_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> Non
         return
     model_groups = groups_in_model[0]
     st.markdown(tr(lang, "shuffle_model", count=len(layers), channels=layers[0][1],
-                     groups=model_groups))
+                   groups=model_groups))
     choices = tuple(sorted({*_SHUFFLE_GROUPS, model_groups}))
     groups = int(st.select_slider(tr(lang, "shuffle_groups"), choices, value=model_groups,
                                   key=key("shuffle_groups")))
@@ -368,7 +369,7 @@ def _ghost_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
     ghost_total = sum(g.ghost_macs for g in savings)
     plain_total = sum(g.plain_macs for g in savings)
     st.markdown(tr(lang, "ghost_total", count=len(savings), ghost=human(ghost_total),
-                     plain=human(plain_total), factor=f"{plain_total / ghost_total:.2f}"))
+                   plain=human(plain_total), factor=f"{plain_total / ghost_total:.2f}"))
     # the ratio slider rebuilds the model's widest Ghost module with another s
     widest = max(savings, key=lambda g: g.in_channels)
     c, n, size = widest.in_channels, widest.out_channels, widest.input_shape[-1]
@@ -379,9 +380,9 @@ def _ghost_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
     g = ghost.ghost_saving(module, "0", lessons.plain_conv(*ghost.plain_conv_args(module, "0")),
                            label=None)
     st.markdown(tr(lang, "ghost_line", c=c, n=n, s=s, m=g.intrinsic, size=size,
-                     plain=fmt_int(g.plain_macs), ghost=fmt_int(g.ghost_macs),
-                     factor=f"{g.macs_ratio:.2f}", params_factor=f"{g.params_ratio:.2f}",
-                     formula=f"{float(g.formula):.2f}"))
+                   plain=fmt_int(g.plain_macs), ghost=fmt_int(g.ghost_macs),
+                   factor=f"{g.macs_ratio:.2f}", params_factor=f"{g.params_ratio:.2f}",
+                   formula=f"{float(g.formula):.2f}"))
 
 
 # ---------------------------------------------------------------------------- what-if
@@ -431,9 +432,9 @@ def _whatif_section(trace: Graph, model_name: str, lang: Lang,
     st.button(tr(lang, "whatif_apply"), key=key("whatif_apply"), on_click=apply_selection,
               args=(dict(changes), resolution), help=tr(lang, "whatif_apply_help"))
     st.caption(tr(lang, "whatif_setting", base=fmt_shape(result.base_input),
-                    changed=fmt_shape(result.changed_input),
-                    options=", ".join(f"{k}={v}" for k, v in result.changed_options.items())
-                    or "—"))
+                  changed=fmt_shape(result.changed_input),
+                  options=", ".join(f"{k}={v}" for k, v in result.changed_options.items())
+                  or "—"))
 
 
-__all__ = ["render_learn_tab"]
+__all__ = ["inception_blocks", "render_learn_tab"]
