@@ -111,3 +111,19 @@ def test_the_readme_states_the_table() -> None:
         for part in layer:
             if part not in ("__init__", "__main__", "app"):
                 assert f"`{part}" in layout or f"{part}/" in layout or f"{part}.py" in layout, part
+
+
+def test_views_and_lessons_never_build_or_trace() -> None:
+    """Views and the Learn lessons are pure functions of the graphs they are given: no torch,
+    no API (``vizcnn.experiments`` builds and traces the variants they compare)."""
+    moving = {name for name, _ in PENDING}
+    for name, part, path in _modules():
+        if part in ("views", "teach") and name not in moving:
+            parts = _imports(path)
+            assert not parts & {"api", "zoo", "capture", "experiments", "loader"}, name
+            tree = ast.parse(path.read_text())
+            roots = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+                     for a in n.names}
+            roots |= {n.module.split(".")[0] for n in ast.walk(tree)
+                      if isinstance(n, ast.ImportFrom) and n.module}
+            assert "torch" not in roots, name
