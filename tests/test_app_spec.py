@@ -220,3 +220,22 @@ def test_what_if_baseline_and_header_are_the_trace_with_its_options() -> None:
 def whatif_baseline(at: AppTest) -> list[int]:
     """The what-if table's "now" column: params, MACs, FLOPs (the last table of Learn)."""
     return [int(v) for v in at.dataframe[-1].value.iloc[:3, 1]]
+
+
+def test_a_user_model_is_the_first_compare_row_and_its_sweep_keeps_its_channels(
+        monkeypatch, tmp_path) -> None:
+    path = tmp_path / "gray.py"
+    path.write_text("from torch import nn\n\ndef build():\n"
+                    "    return nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Flatten())\n")
+    monkeypatch.setenv("VIZCNN_ALLOW_USER_MODELS", "1")
+    at = run_app(source="user", model=f"{path}:build", input="1x1x32x32", tab="compare")
+    at.multiselect(key="cmp_models").set_value(["resnet18"]).run()
+    at.text_input(key="cmp_side").input("32").run()
+    assert_clean(at)
+    first = at.dataframe[0].value.iloc[0]
+    assert first["model"] == f"{path}:build" and first["input"] == "1×1×32×32"
+    assert first["params"] == 8 * 1 * 9 + 8
+    at.slider(key="sw_range").set_value((16, 32)).run()
+    at.text_input(key="sw_step").input("16").run()
+    at.button(key="sw_run").click().run()
+    assert list(at.dataframe[-1].value["input"]) == ["1×1×16×16", "1×1×32×32"]

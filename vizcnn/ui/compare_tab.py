@@ -79,10 +79,12 @@ def _row_models(names: Sequence[str], traced: ModelSpec) -> list[ModelSpec | str
 def compare_points(trace: Trace, names: Sequence[str], side: int) -> list[ComparePoint]:
     """One point per row at ``side``, in the trace's batch and mode; the row of the traced
     model at the trace's own input is the trace itself."""
-    batch, training = trace.spec.input_shape[0], trace.spec.training
+    traced, shape, training = trace.spec.model, trace.spec.input_shape, trace.spec.training
     points = []
-    for model in _row_models(names, trace.spec.model):
-        spec = compare_spec(model, side, batch=batch, training=training)
+    for model in _row_models(names, traced):
+        # the traced model takes the trace's channels; a zoo name its card's
+        size = (shape[0], shape[1], side, side) if model == traced else side
+        spec = compare_spec(model, size, batch=shape[0], training=training)
         points.append(point_of(trace) if spec == trace.spec else cache.compare_point(spec))
     return points
 
