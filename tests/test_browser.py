@@ -244,6 +244,7 @@ def test_a_bad_number_is_refused_with_its_range(server_url: str, page: Page) -> 
     expect(alert).to_contain_text("“1e3” is not a whole number")
     expect(alert).to_contain_text("1 to 4,096")
     expect(page.locator(".vizcnn-graph svg")).to_have_count(0)
+    page.screenshot(path=str(SCREENSHOTS[0] / "refused.png"))
     field.fill("160")
     field.press("Enter")
     settle(page)
@@ -303,6 +304,7 @@ def test_shared_url_and_back_forward_buttons(server_url: str, page: Page) -> Non
     settle(page)
     choose(page, "preset", "160 × 160")
     settle(page)
+    page.wait_for_url(re.compile(r"input=1x3x160x160"))  # written at the end of the rerun
     shared, line = page.url, summary_line(page)
     assert "1×3×160×160" in line and "o.width_mult=0.5" in shared
 

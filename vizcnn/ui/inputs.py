@@ -30,6 +30,9 @@ class Reason(str, Enum):
     URL_SHAPE = "url_shape"    # a link's input= that is not four numbers
 
 
+LINK_REASONS = (Reason.URL_CHOICE, Reason.URL_SHAPE)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One refused value: which field (a label key) or link parameter, what was given, and
@@ -41,8 +44,7 @@ class Problem:
     accepted: str | tuple[int, int] = ""  # a field's (low, high), or a link's choices
 
     def text(self, lang: str) -> str:
-        name = self.field if self.reason in (Reason.URL_CHOICE, Reason.URL_SHAPE) \
-            else tr(lang, self.field)
+        name = self.field if self.reason in LINK_REASONS else tr(lang, self.field)
         accepted = self.accepted
         if isinstance(accepted, tuple):
             accepted = tr(lang, "between", low=f"{accepted[0]:,}", high=f"{accepted[1]:,}")
@@ -119,4 +121,7 @@ def show_problems(problems: Sequence[Problem], lang: str) -> None:
     """Each problem as an error box, then what the page does about them: nothing."""
     for problem in problems:
         st.error(problem.text(lang), icon="⚠️")
-    st.info(tr(lang, "shows_nothing"), icon="⏸️")
+    text = tr(lang, "shows_nothing")
+    if any(p.reason in LINK_REASONS for p in problems):
+        text += (" " if lang == "en" else "") + tr(lang, "url_leave")
+    st.info(text, icon=":material/pause_circle:")

@@ -224,8 +224,8 @@ EN: dict[str, str] = {
     "bad.url_shape": "The link's `input={value}` is not an input shape: it takes four whole "
                      "numbers such as 1x3x224x224.",
     "shows_nothing": "Nothing is shown until this is fixed: the page never shows a result for "
-                     "other values than the ones asked for. Correct the field in the sidebar "
-                     "(or change any choice there to leave the link behind).",
+                     "other values than the ones asked for.",
+    "url_leave": "Correct the link, or change any choice in the sidebar to leave it behind.",
     "cmp_shows_nothing": "The comparison shows nothing until the input side is fixed.",
     "cmp_setting": "Every model at batch {batch}, in {mode} mode, with its own input channels; "
                    "**{model}** as traced, with its options.",
@@ -439,8 +439,8 @@ ZH: dict[str, str] = {
     "bad.range": "**{field}**：{value} 超出可接受的范围：请输入 {accepted} 之间的整数。",
     "bad.url_choice": "链接中的 `{field}={value}` 不被接受；可接受的值：{accepted}。",
     "bad.url_shape": "链接中的 `input={value}` 不是输入形状：需要四个整数，例如 1x3x224x224。",
-    "shows_nothing": "修正之前这里不显示任何结果：页面从不显示与所要求的值不同的结果。请在侧边栏中修正该字段"
-                     "（或修改侧边栏中的任一选项以离开该链接）。",
+    "shows_nothing": "修正之前这里不显示任何结果：页面从不显示与所要求的值不同的结果。",
+    "url_leave": "请修正链接，或修改侧边栏中的任一选项以离开该链接。",
     "cmp_shows_nothing": "输入边长修正之前，对比不显示任何结果。",
     "cmp_setting": "每个模型都使用批大小 {batch}、{mode}模式和各自的输入通道数；**{model}** 按追踪时的设置"
                    "（含其选项）。",
