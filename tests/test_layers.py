@@ -20,23 +20,14 @@ PACKAGE = ROOT / "vizcnn"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "spec", "words"),                        # words, errors, what a trace was made of
     ("graph",),                                         # the plain-data graph
-    ("zoo", "ops", "shapes", "costs", "capture"),       # architectures; op facts; the tracer
-    ("api", "loader", "__init__"),                      # trace(), factories, the package's API
-    ("experiments",),                                   # anything that builds and traces again
     ("views",),                                         # pure functions of a graph
+    ("zoo", "ops", "shapes", "costs", "capture"),       # architectures; op facts; the tracer
+    ("api", "loader"),                                  # trace(), factories
+    ("experiments",),                                   # anything that builds and traces again
     ("teach", "render"),                                # the lessons; DOT, charts, tables
-    ("ui", "cli", "__main__", "app"),                   # front ends
+    ("ui", "cli", "__main__", "app", "__init__"),       # front ends; the package's public names
 )
 NARROW: dict[str, frozenset[str]] = {"views": frozenset({"errors", "graph", "words", "views"})}
-
-# Imports that break the table today in files another helper is moving (issue 9): each is
-# (importing module, imported part). A listed import that is gone fails below, so the list
-# only shrinks.
-PENDING: frozenset[tuple[str, str]] = frozenset({
-    ("vizcnn.views.sweep", "api"), ("vizcnn.views.sweep", "zoo"),       # → experiments
-    ("vizcnn.teach.whatif", "api"), ("vizcnn.teach.whatif", "zoo"),     # → experiments
-    ("vizcnn.api", "views"),                    # Trace.table() calls views.table lazily
-})
 
 LEVEL = {part: i for i, layer in enumerate(LAYERS) for part in layer}
 
@@ -79,21 +70,11 @@ def test_every_part_of_the_package_has_a_layer() -> None:
 def test_imports_go_down_only(name: str, part: str, path: Path) -> None:
     allowed = NARROW.get(part)
     for imported in _imports(path) - {part}:
-        if (name, imported) in PENDING:
-            continue
         if allowed is not None:
             assert imported in allowed, f"{name} imports vizcnn.{imported}: views see only " \
                                         f"the graph and the words"
         assert LEVEL[imported] <= LEVEL[part], \
             f"{name} (layer {LEVEL[part]}) imports vizcnn.{imported} (layer {LEVEL[imported]})"
-
-
-def test_pending_exceptions_still_exist() -> None:
-    """Once a listed import is moved, its exception must go too."""
-    files = {name: path for name, _, path in _modules()}
-    for name, imported in PENDING:
-        if name in files:
-            assert imported in _imports(files[name]), (name, imported)
 
 
 def test_the_core_never_imports_streamlit() -> None:
@@ -116,9 +97,8 @@ def test_the_readme_states_the_table() -> None:
 def test_views_and_lessons_never_build_or_trace() -> None:
     """Views and the Learn lessons are pure functions of the graphs they are given: no torch,
     no API (``vizcnn.experiments`` builds and traces the variants they compare)."""
-    moving = {name for name, _ in PENDING}
     for name, part, path in _modules():
-        if part in ("views", "teach") and name not in moving:
+        if part in ("views", "teach"):
             parts = _imports(path)
             assert not parts & {"api", "zoo", "capture", "experiments", "loader"}, name
             tree = ast.parse(path.read_text())

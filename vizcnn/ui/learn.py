@@ -16,10 +16,10 @@ import pandas as pd
 import streamlit as st
 
 from vizcnn.errors import VizcnnError
-from vizcnn.experiments import lessons
+from vizcnn.experiments import lessons, what_if, whatif
 from vizcnn.graph import Graph
 from vizcnn.teach import (
-    depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks, whatif,
+    depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks,
 )
 from vizcnn.words import Lang, as_lang, fmt_int, fmt_pct, fmt_shape, human, tr
 from vizcnn.ui.sidebar import apply_selection
@@ -80,9 +80,8 @@ def render_learn_tab(trace: Graph, model_name: str, lang: str,
     for section, section_ideas in _SECTIONS:
         if ideas.intersection(section_ideas) or (section == "se" and has_se_option):
             _guarded(language, f"sec_{section}", renderers[section])
-    if card is not None:
-        _guarded(language, "sec_whatif",
-                 lambda: _whatif_section(trace, model_name, language, key, opts))
+    if card is not None and getattr(trace, "spec", None) is not None:
+        _guarded(language, "sec_whatif", lambda: _whatif_section(trace, model_name, language, key))
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -387,33 +386,33 @@ def _ghost_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
 
 # ---------------------------------------------------------------------------- what-if
 def _whatif_section(trace: Graph, model_name: str, lang: Lang,
-                    key: Callable[[str], str], options: Mapping[str, Any]) -> None:
-    """Compare the model as set in the sidebar (``options``) with one knob turned."""
+                    key: Callable[[str], str]) -> None:
+    """Compare the traced model (its own totals) with one knob turned, derived from the
+    trace's spec (see :mod:`vizcnn.experiments.whatif`)."""
     st.markdown(tr(lang, "whatif_intro"))
-    input_size = tuple(trace.input_shapes[0])
+    spec = trace.spec  # type: ignore[attr-defined]
+    input_size = spec.input_shape
     resolution: int | None = None
     changes: dict[str, Any] = {}
     se_on = False
-    for spec in whatif.knobs(model_name, input_size):
-        label = tr(lang, f"knob_{spec.knob.value}")
-        current = options.get(spec.option, spec.default) if spec.option else spec.default
-        if spec.knob is whatif.Knob.RESOLUTION:
+    for knob in whatif.knobs(model_name, input_size):
+        label = tr(lang, f"knob_{knob.knob.value}")
+        current = spec.model.option(knob.option, knob.default) if knob.option else knob.default
+        if knob.knob is whatif.Knob.RESOLUTION:
             if len(input_size) < 4:
                 continue
-            resolution = int(st.select_slider(label, spec.choices, value=current,
+            resolution = int(st.select_slider(label, knob.choices, value=current,
                                               key=key("whatif_resolution")))
-        elif spec.knob is whatif.Knob.SE:
+        elif knob.knob is whatif.Knob.SE:
             se_on = st.checkbox(label, value=bool(current), key=key("whatif_se"))
-            changes[spec.option] = se_on  # type: ignore[index]
-        elif spec.knob is whatif.Knob.SE_RATIO and "se" in changes and not se_on:
+            changes[knob.option] = se_on  # type: ignore[index]
+        elif knob.knob is whatif.Knob.SE_RATIO and "se" in changes and not se_on:
             continue  # the ratio only matters once SE is switched on
         else:
-            choices = spec.choices if current in spec.choices else (*spec.choices, current)
-            changes[spec.option] = st.select_slider(  # type: ignore[index]
-                label, sorted(choices), value=current, key=key(f"whatif_{spec.knob.value}"))
-    base = {**whatif.default_options(model_name), **options}
-    result = whatif.what_if(model_name, input_size, changes, resolution, base_options=base,
-                            training=trace.training)
+            choices = knob.choices if current in knob.choices else (*knob.choices, current)
+            changes[knob.option] = st.select_slider(  # type: ignore[index]
+                label, sorted(choices), value=current, key=key(f"whatif_{knob.knob.value}"))
+    result = what_if(trace, changes, resolution)  # type: ignore[arg-type]
     names = ("params", "macs", "flops")
     columns = st.columns(len(names))
     for column, name in zip(columns, names):
