@@ -1,0 +1,163 @@
+"""A structural stand-in for the user's model: what a trace runs instead of the model itself.
+
+The stand-in has the model's classes, attributes and hierarchy, but its own module objects,
+its own attribute dicts and containers, and its own parameters, buffers and tensor attributes
+(meta tensors for a meta trace; for a CPU run the real parameter values, shared read-only, and
+copies of buffers and tensor attributes). Whatever a forward does to it (flags, caches in
+plain attributes, hooks, parameters swapped) stays on the stand-in, so the user's model, and
+a forward of it running in another thread, never see a trace.
+
+TorchScript modules cannot be copied this way or hooked: each becomes an :class:`Opaque`
+leaf around a deep copy, traced as one node with its parameters and shapes.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import types
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+TensorMap = Callable[[torch.Tensor, bool], torch.Tensor]   # (tensor, is_parameter) -> copy
+
+_MODULE_DICTS = ("_parameters", "_buffers", "_modules")
+
+
+class Opaque(nn.Module):
+    """A module vizcnn cannot look inside (TorchScript): runs a private copy of it.
+
+    The copy is kept outside ``_modules`` so no hook is ever put on it; its parameters and
+    buffers are reported through :meth:`tensors`.
+    """
+
+    def __init__(self, inner: nn.Module, why: str) -> None:
+        super().__init__()
+        self.__dict__["inner"] = inner
+        self.why = why
+        self.inner_type = type(inner).__name__
+        if hasattr(inner, "original_name"):
+            self.inner_type = str(inner.original_name)
+
+    def tensors(self) -> list[tuple[str, torch.Tensor, bool]]:
+        inner = self.__dict__["inner"]
+        return [(n, p, False) for n, p in inner.named_parameters()] + [
+            (n, b, True) for n, b in inner.named_buffers()]
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        with torch._C.DisableTorchFunction():
+            return self.__dict__["inner"](*args, **kwargs)
+
+
+def meta_tensor(tensor: torch.Tensor, is_parameter: bool) -> torch.Tensor:
+    """An empty meta tensor of the same shape, dtype and strides (no data copied)."""
+    if isinstance(tensor, nn.parameter.UninitializedTensorMixin):
+        return type(tensor)(requires_grad=tensor.requires_grad, device="meta",
+                            dtype=tensor.dtype)
+    meta = torch.empty_strided(tensor.shape, tensor.stride(), dtype=tensor.dtype,
+                               device="meta")
+    if is_parameter:
+        return nn.Parameter(meta, requires_grad=tensor.requires_grad)
+    return meta
+
+
+def cpu_tensor(tensor: torch.Tensor, is_parameter: bool) -> torch.Tensor:
+    """Real values for a CPU run: parameters shared (the run is under ``no_grad`` and only
+    reads them), buffers and plain tensors copied (BatchNorm statistics, caches may change);
+    meta tensors (a model built on meta) become zeros."""
+    if isinstance(tensor, nn.parameter.UninitializedTensorMixin):
+        return type(tensor)(requires_grad=tensor.requires_grad, dtype=tensor.dtype)
+    if tensor.is_meta:
+        value = torch.zeros(tensor.shape, dtype=tensor.dtype)
+    elif is_parameter:
+        value = tensor.detach()
+    else:
+        value = tensor.detach().clone()
+    if is_parameter:
+        return nn.Parameter(value, requires_grad=tensor.requires_grad)
+    return value
+
+
+class _Copier:
+    """One stand-in's memo: a module or tensor reached twice (shared, tied) is copied once."""
+
+    def __init__(self, tensor_map: TensorMap) -> None:
+        self.tensor_map = tensor_map
+        self.memo: dict[int, Any] = {}
+
+    def tensor(self, tensor: torch.Tensor, is_parameter: bool) -> torch.Tensor:
+        done = self.memo.get(id(tensor))
+        if done is None:
+            done = self.memo[id(tensor)] = self.tensor_map(tensor, is_parameter)
+        return done
+
+    def module(self, module: nn.Module) -> nn.Module:
+        done = self.memo.get(id(module))
+        if done is not None:
+            return done
+        if isinstance(module, torch.jit.ScriptModule):
+            return self._opaque(module)
+        new = object.__new__(type(module))
+        self.memo[id(module)] = new
+        state = {}
+        for key, value in module.__dict__.items():
+            if key == "_parameters":
+                state[key] = {k: None if p is None else self.tensor(p, True)
+                              for k, p in value.items()}
+            elif key == "_buffers":
+                state[key] = {k: None if b is None else self.tensor(b, False)
+                              for k, b in value.items()}
+            elif key == "_modules":
+                state[key] = {k: None if m is None else self.module(m) for k, m in value.items()}
+            elif isinstance(value, types.MethodType) and value.__self__ is module:
+                state[key] = types.MethodType(value.__func__, new)   # a patched forward
+            else:
+                state[key] = self.value(value)
+        new.__dict__.update(state)
+        return new
+
+    def _opaque(self, module: nn.Module) -> nn.Module:
+        inner = copy.deepcopy(module)
+        if self.tensor_map is meta_tensor:
+            inner = inner.to("meta")
+        wrapper = Opaque(inner, "TorchScript module: its ops are not visible, traced as one "
+                                "node with its parameters and shapes")
+        wrapper.train(module.training)
+        self.memo[id(module)] = wrapper
+        return wrapper
+
+    def value(self, value: Any, depth: int = 0) -> Any:
+        """Plain attributes: tensors mapped, modules copied, containers rebuilt; other
+        objects (numbers, strings, functions, configs) shared."""
+        if isinstance(value, torch.Tensor):
+            return self.tensor(value, isinstance(value, nn.Parameter))
+        if isinstance(value, nn.Module):
+            return self.module(value)
+        if depth > 8 or isinstance(value, (str, int, float, bool, type(None))):
+            return value
+        if isinstance(value, list):
+            return [self.value(v, depth + 1) for v in value]
+        if isinstance(value, tuple):
+            items = [self.value(v, depth + 1) for v in value]
+            return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+        if isinstance(value, dict):
+            new = copy.copy(value)
+            for k, v in value.items():
+                new[k] = self.value(v, depth + 1)
+            return new
+        if isinstance(value, set):
+            return set(value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type) and any(
+                isinstance(getattr(value, f.name, None), torch.Tensor)
+                for f in dataclasses.fields(value)):
+            return dataclasses.replace(value, **{
+                f.name: self.value(getattr(value, f.name), depth + 1)
+                for f in dataclasses.fields(value) if f.init})
+        return value
+
+
+def stand_in(model: nn.Module, tensor_map: TensorMap) -> nn.Module:
+    """A structural copy of ``model`` whose tensors are ``tensor_map``'s copies."""
+    return _Copier(tensor_map).module(model)
