@@ -121,9 +121,11 @@ class Tracer(TorchFunctionMode):
         self._leaf_main = False               # the leaf's op was taken from its own input
         self._leaf_depth = 0
         self._counted: set[int] = set()
-        self._tensor_uid: dict[int, tuple[int, int, bool, bool]] = {}
+        # parameters and buffers by id (sizes read when first used: a lazy module's
+        # parameters get theirs in its first call)
+        self._tensor_uid: dict[int, tuple[torch.Tensor, bool]] = {}
         self._paths: dict[int, str] = {}
-        self._direct: dict[int, list[tuple[int, int, bool, bool]]] = {}
+        self._direct: dict[int, list[tuple[torch.Tensor, bool]]] = {}
         self._leaves: set[int] = set()
         self._module_list: list[nn.Module] = []
         # (full name, tensor, is_buffer) of every parameter and buffer, tied ones under each name
@@ -141,12 +143,9 @@ class Tracer(TorchFunctionMode):
             self._module_list.append(module)
             if path and not module._modules:  # the root is never a leaf: show its ops
                 self._leaves.add(id(module))
-            self._direct[id(module)] = [
-                (id(t), t.numel(), bool(t.requires_grad) and not is_buffer, is_buffer)
-                for _, t, is_buffer in own_tensors]
+            self._direct[id(module)] = [(t, is_buffer) for _, t, is_buffer in own_tensors]
         for _, tensor, is_buffer in self.tensors:
-            self._tensor_uid[id(tensor)] = (id(tensor), tensor.numel(), tensor.requires_grad,
-                                            is_buffer)
+            self._tensor_uid[id(tensor)] = (tensor, is_buffer)
 
     # --- running ----------------------------------------------------------------------------
     def run(self, args: tuple, kwargs: dict) -> Any:
@@ -236,6 +235,9 @@ class Tracer(TorchFunctionMode):
             if path and self._stack and self._stack[-1] == path:
                 self._stack.pop()
             return
+        if isinstance(module, Opaque):   # MACs counted by PyTorch inside the copy
+            self._leaf.macs += module.macs
+            self._leaf.flops += 2 * module.macs
         self._exit_leaf(outs)
 
     def _enter_leaf(self, module: nn.Module, path: str, inputs: list[torch.Tensor]) -> None:
@@ -252,7 +254,9 @@ class Tracer(TorchFunctionMode):
             input_shapes=tuple(tuple(t.shape) for t in inputs),
         )
         if opaque:
-            node.attrs = {"note": module.why}
+            node.attrs = {"note": module.why + "; MACs of its conv, linear and matmul ops "
+                                               "are PyTorch's FlopCounterMode's, elementwise "
+                                               "work is not counted"}
             node.uncounted = ("torchscript",)
             self.uncounted["torchscript"] += 1
         self._claim(node, self._direct.get(id(module), ()))
@@ -390,7 +394,7 @@ class Tracer(TorchFunctionMode):
                 window: tuple[int, int, int] | None, tracked: list[torch.Tensor],
                 outs: list[torch.Tensor], tensors: list[torch.Tensor]) -> None:
         if not tracked and tensors and all(
-                self._tensor_uid.get(id(t), (0, 0, False, False))[3] for t in tensors):
+                self._tensor_uid.get(id(t), (None, False))[1] for t in tensors):
             cost = Cost()   # bookkeeping on buffers (num_batches_tracked += 1): no arithmetic
         if cost is None:
             self.uncounted[op] += 1
@@ -458,16 +462,17 @@ class Tracer(TorchFunctionMode):
 
     def _claim(self, node: Node, tensors: Any) -> None:
         """Count parameters and buffers on ``node`` unless an earlier node already did."""
-        for uid, numel, trainable, is_buffer in tensors:
-            if uid in self._counted:
+        for tensor, is_buffer in tensors:
+            if id(tensor) in self._counted:
                 node.shared_params = True
                 continue
-            self._counted.add(uid)
+            self._counted.add(id(tensor))
+            numel = tensor.numel()
             if is_buffer:
                 node.buffers += numel
             else:
                 node.params += numel
-                node.trainable_params += numel if trainable else 0
+                node.trainable_params += numel if tensor.requires_grad else 0
 
     # --- errors ---------------------------------------------------------------------------
     def _where(self) -> tuple[str, str]:

@@ -431,7 +431,7 @@ def bind(spec: OpSpec, args: tuple, kwargs: dict) -> dict[str, Any]:
         bound[name] = shape_of(value)
     if spec.spatial_dims:
         bound["spatial_dims"] = spec.spatial_dims
-    if spec.name in RECURRENT and len(args) > 1 and isinstance(args[1], torch.Tensor):
+    if spec.name in RECURRENT and len(args) > 3 and isinstance(args[3], (list, tuple)):
         # the packed form: (data, batch_sizes, hx, params, …)
         bound = {"input": shape_of(args[0]), "batch_sizes": shape_of(args[1]),
                  **dict(zip(_PACKED_ARGS.split()[2:], (shape_of(a) for a in args[2:])))}

@@ -23,20 +23,39 @@ from torch import nn
 
 TensorMap = Callable[[torch.Tensor, bool], torch.Tensor]   # (tensor, is_parameter) -> copy
 
-_MODULE_DICTS = ("_parameters", "_buffers", "_modules")
+_HOOKS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
+_HOOK_FLAGS = ("_forward_hooks_with_kwargs", "_forward_pre_hooks_with_kwargs",
+               "_forward_hooks_always_called")
+
+
+def _part_of_the_model(hook: Any, module: nn.Module) -> bool:
+    """Hooks that compute the model (weight norm, spectral norm, pruning masks, a lazy
+    module's shape inference) stay on the stand-in; the user's observers (a hook appending
+    to the user's list) do not: they would run on the user's objects."""
+    if isinstance(hook, types.MethodType) and hook.__self__ is module:
+        return True
+    from torch.nn.utils.prune import BasePruningMethod
+    from torch.nn.utils.spectral_norm import SpectralNorm
+    from torch.nn.utils.weight_norm import WeightNorm
+
+    return isinstance(hook, (WeightNorm, SpectralNorm, BasePruningMethod))
 
 
 class Opaque(nn.Module):
     """A module vizcnn cannot look inside (TorchScript): runs a private copy of it.
 
     The copy is kept outside ``_modules`` so no hook is ever put on it; its parameters and
-    buffers are reported through :meth:`tensors`.
+    buffers are reported through :meth:`tensors`. TorchScript modules cannot move to meta, so
+    in a meta trace (``on_meta``) the copy runs on CPU zeros of the inputs' shapes, and its
+    outputs come back as meta tensors of the shapes it produced.
     """
 
-    def __init__(self, inner: nn.Module, why: str) -> None:
+    def __init__(self, inner: nn.Module, why: str, on_meta: bool) -> None:
         super().__init__()
         self.__dict__["inner"] = inner
         self.why = why
+        self.on_meta = on_meta
+        self.macs = 0
         self.inner_type = type(inner).__name__
         if hasattr(inner, "original_name"):
             self.inner_type = str(inner.original_name)
@@ -47,8 +66,19 @@ class Opaque(nn.Module):
             (n, b, True) for n, b in inner.named_buffers()]
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        with torch._C.DisableTorchFunction():
-            return self.__dict__["inner"](*args, **kwargs)
+        """Run the copy; its conv/linear/matmul MACs, which no function mode can see inside
+        TorchScript, are read at the dispatcher by PyTorch's own ``FlopCounterMode``."""
+        from torch.utils.flop_counter import FlopCounterMode
+
+        inner = self.__dict__["inner"]
+        with torch._C.DisableTorchFunction(), FlopCounterMode(display=False) as counter:
+            if not self.on_meta:
+                out = inner(*args, **kwargs)
+            else:
+                zeros = _Copier(lambda t, p: torch.zeros(t.shape, dtype=t.dtype))
+                out = _Copier(meta_tensor).value(inner(*zeros.value(args), **zeros.value(kwargs)))
+        self.macs = counter.get_total_flops() // 2
+        return out
 
 
 def meta_tensor(tensor: torch.Tensor, is_parameter: bool) -> torch.Tensor:
@@ -111,6 +141,15 @@ class _Copier:
                               for k, b in value.items()}
             elif key == "_modules":
                 state[key] = {k: None if m is None else self.module(m) for k, m in value.items()}
+            elif key in _HOOKS:
+                kept = type(value)()
+                for handle, hook in value.items():
+                    if _part_of_the_model(hook, module):
+                        kept[handle] = (types.MethodType(hook.__func__, new) if isinstance(
+                            hook, types.MethodType) else hook)
+                state[key] = kept
+            elif key in _HOOK_FLAGS:
+                state[key] = copy.copy(value)
             elif isinstance(value, types.MethodType) and value.__self__ is module:
                 state[key] = types.MethodType(value.__func__, new)   # a patched forward
             else:
@@ -120,10 +159,9 @@ class _Copier:
 
     def _opaque(self, module: nn.Module) -> nn.Module:
         inner = copy.deepcopy(module)
-        if self.tensor_map is meta_tensor:
-            inner = inner.to("meta")
         wrapper = Opaque(inner, "TorchScript module: its ops are not visible, traced as one "
-                                "node with its parameters and shapes")
+                                "node with its parameters and shapes",
+                         on_meta=self.tensor_map is meta_tensor)
         wrapper.train(module.training)
         self.memo[id(module)] = wrapper
         return wrapper
