@@ -92,19 +92,22 @@ def declare(name: str, kind: OpKind | KindRule, *, shape: S.ShapeRule | Marker,
             cost: C.CostFormula | Marker, dtypes: Dtypes, forms: list[Calls],
             attrs: AttrRule | None = None, window: WindowRule | None = None,
             transparent: bool = False) -> OpDef:
-    """Register one op with every fact; declaring a name or a callable twice raises."""
+    """Register one op with every fact; declaring a name or a callable twice raises (and
+    registers nothing)."""
     if name in OP_DEFS:
         raise ValueError(f"op {name!r} is declared twice")
-    op = OP_DEFS[name] = OpDef(name, kind, attrs or no_attrs, shape, dtypes, cost, window,
-                               transparent)
+    op = OpDef(name, kind, attrs or no_attrs, shape, dtypes, cost, window, transparent)
+    specs: dict[Callable[..., Any], OpSpec] = {}
     for form in forms:
         spec = OpSpec(op, tuple(form.argnames.split()), form.inplace, form.spatial_dims)
         for func in form.funcs:
-            if func is None or (func in OPS and OPS[func].op is op):  # aliases: F.tanh is torch.tanh
+            if func is None or func in specs:   # aliases: F.tanh is torch.tanh
                 continue
             if func in OPS:
                 raise ValueError(f"{func} is declared as {OPS[func].name!r} and {name!r}")
-            OPS[func] = spec
+            specs[func] = spec
+    OP_DEFS[name] = op
+    OPS.update(specs)
     return op
 
 

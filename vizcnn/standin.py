@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import types
+from collections import OrderedDict
 from typing import Any, Callable
 
 import torch
@@ -143,6 +144,9 @@ class _Copier:
                 state[key] = {k: None if m is None else self.module(m) for k, m in value.items()}
             elif key in _HOOKS:
                 kept = type(value)()
+                if not value:
+                    state[key] = kept
+                    continue
                 for handle, hook in value.items():
                     if _part_of_the_model(hook, module):
                         kept[handle] = (types.MethodType(hook.__func__, new) if isinstance(
@@ -169,18 +173,26 @@ class _Copier:
     def value(self, value: Any, depth: int = 0) -> Any:
         """Plain attributes: tensors mapped, modules copied, containers rebuilt; other
         objects (numbers, strings, functions, configs) shared."""
+        kind = type(value)
+        if kind in _ATOMS:
+            return value
         if isinstance(value, torch.Tensor):
             return self.tensor(value, isinstance(value, nn.Parameter))
         if isinstance(value, nn.Module):
             return self.module(value)
-        if depth > 8 or isinstance(value, (str, int, float, bool, type(None))):
+        if depth > 8:
             return value
+        if kind is tuple:
+            items = tuple(self.value(v, depth + 1) for v in value)
+            return value if all(a is b for a, b in zip(items, value)) else items
         if isinstance(value, list):
             return [self.value(v, depth + 1) for v in value]
         if isinstance(value, tuple):
             items = [self.value(v, depth + 1) for v in value]
             return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
         if isinstance(value, dict):
+            if not value and kind in (dict, OrderedDict):
+                return kind()
             new = copy.copy(value)
             for k, v in value.items():
                 new[k] = self.value(v, depth + 1)
@@ -194,6 +206,10 @@ class _Copier:
                 f.name: self.value(getattr(value, f.name), depth + 1)
                 for f in dataclasses.fields(value) if f.init})
         return value
+
+
+_ATOMS = frozenset({int, float, bool, str, bytes, type(None), torch.dtype, torch.device,
+                    types.FunctionType, types.BuiltinFunctionType})
 
 
 def stand_in(model: nn.Module, tensor_map: TensorMap) -> nn.Module:

@@ -20,6 +20,7 @@ from typing import Iterable
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, Node, Shape
 from vizcnn.render.labels import Lang, as_lang, idea_label, label
+from vizcnn.render.labels import LABELS  # which ops have a word of their own
 from vizcnn.units import human
 from vizcnn.views.collapse import Arrow, Box, BoxKind, CollapsedGraph, collapse
 
@@ -184,8 +185,6 @@ def _window(attrs: dict, lang: Lang = Lang.EN) -> str:
 _CONV_WORDS = {"conv": "op.conv", "pointwise_conv": "op.conv",
                "depthwise_conv": "op.depthwise_conv", "grouped_conv": "op.grouped_conv",
                "conv_transpose": "op.conv_transpose"}
-_POOLS = ("max_pool", "avg_pool")
-_NORMS = ("batch_norm", "layer_norm", "group_norm")
 
 
 def op_summary(box: Box, lang: Lang | str = Lang.EN) -> str:
@@ -200,18 +199,18 @@ def op_summary(box: Box, lang: Lang | str = Lang.EN) -> str:
     if kind == "linear" and "in_features" in attrs:
         return label("op.linear", lang, inputs=attrs["in_features"],
                      outputs=attrs["out_features"])
-    if box.op in _POOLS:
+    if kind == "pool" and "kernel_size" in attrs:   # a windowed (max or average) pool
         return label(f"op.{box.op}", lang) + _window(attrs, lang)
     if box.op.startswith("adaptive_") and "output_size" in attrs:
         size = _pair(attrs["output_size"])
         size = size if "×" in size else f"{size}×{size}"
         pool = box.op[9:]
-        pool = label(f"op.{pool}", lang) if pool in _POOLS else pool.replace("_", " ")
+        pool = label(f"op.{pool}", lang) if f"op.{pool}" in LABELS else pool.replace("_", " ")
         return label("op.adaptive", lang, pool=pool, size=size)
     if kind == "shuffle":
         return label("op.channel_shuffle", lang)
     if kind == "norm":
-        return label(f"op.{box.op}", lang) if box.op in _NORMS else box.type or box.op
+        return label(f"op.{box.op}", lang) if f"op.{box.op}" in LABELS else box.type or box.op
     if box.type and box.type != box.op:
         return box.type
     return box.op

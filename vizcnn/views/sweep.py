@@ -76,7 +76,7 @@ def sweep(
     """
     if isinstance(model, str):
         with torch.device("meta"):
-            module = build(model, **options)
+            module = build(model, **options).eval()   # zoo names trace in eval mode
     elif isinstance(model, nn.Module):
         if options:
             raise VizcnnError(f"options {sorted(options)} only apply to zoo names")
