@@ -333,7 +333,8 @@ declare("adaptive_max_pool", K.POOL, attrs=adaptive_attrs, window=adaptive_windo
         shape=RUN, dtypes=Dtypes.ANY, cost=C.reduce_cost,
         forms=[calls("input output_size return_indices", f, spatial_dims=n) for n, f in enumerate(
             (F.adaptive_max_pool1d, F.adaptive_max_pool2d, F.adaptive_max_pool3d), start=1)])
-declare("interpolate", K.OTHER, shape=RUN, dtypes=Dtypes.ANY, cost=C.interpolate_cost,
+declare("interpolate", K.OTHER, shape=S.interpolate_shape, dtypes=Dtypes.ANY,
+        cost=C.interpolate_cost,
         forms=[calls("input size scale_factor mode align_corners recompute_scale_factor "
                      "antialias", F.interpolate)])
 declare("grid_sample", K.OTHER, shape=S.grid_sample_shape, dtypes=Dtypes.SAME,

@@ -526,3 +526,24 @@ def output_dtype(rule: Dtypes, tensors: list[torch.Tensor], call: dict[str, Any]
                 raise ShapeError(f"the input is {_name(first)} but the layer's parameters are "
                                  f"{_name(tensor.dtype)}: they must be the same type")
     return first
+
+
+def interpolate_shape(call: dict[str, Any]) -> Shape:
+    """``F.interpolate``: a given ``size``, or ⌊in × scale⌋ per spatial dimension."""
+    x = call["input"]
+    n = len(x) - 2
+    if n < 1 or call.get("recompute_scale_factor") or call.get("antialias"):
+        raise NoRule
+    size, scale = call.get("size"), call.get("scale_factor")
+    if size is not None:
+        out = _tuple(size, n)
+    elif scale is not None:
+        scales = (scale,) * n if isinstance(scale, (int, float)) else tuple(scale)
+        if len(scales) != n:
+            raise NoRule
+        out = tuple(int(math.floor(s * f)) for s, f in zip(x[2:], scales))
+    else:
+        raise ShapeError("interpolate needs a size or a scale factor")
+    if min(out) <= 0:
+        raise ShapeError(f"interpolating {fmt(x)} would give {fmt(out)}")
+    return (*x[:2], *out)

@@ -153,7 +153,7 @@ class _Copier:
                             hook, types.MethodType) else hook)
                 state[key] = kept
             elif key in _HOOK_FLAGS:
-                state[key] = copy.copy(value)
+                state[key] = copy.copy(value) if value else type(value)()
             elif isinstance(value, types.MethodType) and value.__self__ is module:
                 state[key] = types.MethodType(value.__func__, new)   # a patched forward
             else:
