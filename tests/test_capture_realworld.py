@@ -216,13 +216,19 @@ def test_ops_on_tensors_made_inside_the_model_are_recorded() -> None:
 def test_attention_is_seen_through_to_projections_and_matmuls() -> None:
     model, args, _ = CASES["tiny_vit"]()
     t = vizcnn.trace(model, inputs=args)
-    attn = t.node("layers.0.self_attention/multi_head_attention")
+    base = "layers.0.self_attention/multi_head_attention"
+    in_proj, attention, out_proj = (t.node(f"{base}.{part}")
+                                    for part in ("in_proj", "attention", "out_proj"))
     tokens, dim = 2 * 17, 32
-    projections = 4 * tokens * dim * dim
-    scores = 2 * (2 * 4 * 17 * 17) * (dim // 4)   # Q·Kᵀ and weights·V, per head
-    assert attn.macs == projections + scores
-    assert attn.attrs == {"num_heads": 4, "embed_dim": dim}
-    assert attn.output_shapes == ((17, 2, dim),)   # need_weights=False: no weights output
+    assert in_proj.macs == 3 * tokens * dim * dim and in_proj.kind == "linear"
+    assert attention.macs == 2 * (2 * 4 * 17 * 17) * (dim // 4)  # Q·Kᵀ and weights·V per head
+    assert attention.kind == "matmul" and attention.params == 0
+    assert out_proj.macs == tokens * dim * dim and out_proj.kind == "linear"
+    assert in_proj.params == 3 * dim * dim + 3 * dim and out_proj.params == dim * dim + dim
+    assert in_proj.attrs == {"num_heads": 4, "embed_dim": dim}
+    assert out_proj.output_shapes == ((17, 2, dim),)   # need_weights=False: no weights output
+    edges = {(e.src, e.dst) for e in t.edges}
+    assert {(in_proj.id, attention.id), (attention.id, out_proj.id)} <= edges
     assert t.params == sum(p.numel() for p in model.parameters())
 
 
@@ -307,3 +313,11 @@ def test_user_hooks_stay_and_do_not_run_during_a_trace() -> None:
     assert model.seen == [] and len(model.conv._forward_hooks) == 1
     model(*args)
     assert model.seen == [(1, 4, 4, 4)]
+
+
+def test_a_scripted_model_is_one_node() -> None:
+    model = torch.jit.script(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()))
+    t = vizcnn.trace(model, (1, 3, 8, 8))
+    assert [n.op for n in t.nodes] == ["input", "torchscript", "output"]
+    assert t.params == 112 and t.macs == 4 * 6 * 6 * 27
+    assert t.node("output").input_shapes == ((1, 4, 6, 6),)

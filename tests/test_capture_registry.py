@@ -30,6 +30,7 @@ def test_every_op_has_every_fact(name: str) -> None:
         # the formula's docstring is what the README table prints
         assert inspect.getdoc(op.cost), f"{name}'s cost formula has no docstring"
     assert op.window is None or callable(op.window)
+    assert bool(op.parts) == (op.part_costs is not None)   # steps come with their costs
     assert any(spec.op is op for spec in OPS.values()), f"{name} has no torch callable"
 
 

@@ -13,6 +13,7 @@ globals, so concurrent traces in different threads do not interfere.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import Counter
 from typing import Any
 
@@ -141,7 +142,8 @@ class Tracer(TorchFunctionMode):
             if id(module) in self._direct:
                 continue
             self._module_list.append(module)
-            if path and not module._modules:  # the root is never a leaf: show its ops
+            # the root is never a leaf (show its ops), unless nothing inside it can be seen
+            if (path and not module._modules) or isinstance(module, Opaque):
                 self._leaves.add(id(module))
             self._direct[id(module)] = [(t, is_buffer) for _, t, is_buffer in own_tensors]
         for _, tensor, is_buffer in self.tensors:
@@ -241,10 +243,10 @@ class Tracer(TorchFunctionMode):
         self._exit_leaf(outs)
 
     def _enter_leaf(self, module: nn.Module, path: str, inputs: list[torch.Tensor]) -> None:
-        base = path or type(module).__name__.lower()
+        opaque = isinstance(module, Opaque)
+        base = path or (module.inner_type if opaque else type(module).__name__).lower()
         index = self._calls[base]
         self._calls[base] += 1
-        opaque = isinstance(module, Opaque)
         node = Node(
             id=f"{base}#{index}" if index else base,
             label=path.rsplit(".", 1)[-1] if path else base,
@@ -332,8 +334,51 @@ class Tracer(TorchFunctionMode):
         attrs = op.attrs(call)
         window = op.window(attrs, call["input"], out_shapes[0]) if (
             op.window is not None and isinstance(call.get("input"), tuple)) else None
-        self._record(op.name, attrs, cost, window, tracked, outs, tensors)
+        if op.parts and self._leaf is None:
+            self._add_parts(spec, attrs, call, args, kwargs, tracked, outs)
+        else:
+            self._record(op.name, attrs, cost, window, tracked, outs, tensors)
         return out
+
+    def _add_parts(self, spec: OpSpec, attrs: dict[str, Any], call: dict[str, Any],
+                   args: tuple, kwargs: dict, tracked: list[torch.Tensor],
+                   outs: list[torch.Tensor]) -> None:
+        """An op drawn as a chain of steps (attention: ``in_proj`` → ``attention`` →
+        ``out_proj``), each with its share of the cost and the parameters it uses."""
+        op = spec.op
+        named = dict(zip(spec.argnames, args)) | kwargs
+        out_shapes = tuple(tuple(t.shape) for t in outs)
+        costs = op.part_costs(call, out_shapes)  # type: ignore[misc]
+        scope = tuple(self._stack)
+        path = scope[-1] if scope else ""
+        base = f"{path}/{op.name}"
+        index = self._calls[base]
+        self._calls[base] += 1
+        dtype = _dtype_name(outs[0].dtype)
+        element = outs[0].element_size()
+        previous: Node | None = None
+        for i, part in enumerate(op.parts):
+            last = i == len(op.parts) - 1
+            shapes = out_shapes if last else (out_shapes[0],)
+            node = Node(
+                id=f"{base}.{part.name}" + (f"#{index}" if index else ""),
+                label=part.name, path=path, module_type="", op=f"{op.name}.{part.name}",
+                kind=part.kind.value, scope=scope, call_index=index,
+                input_shapes=tuple(tuple(t.shape) for t in tracked) if previous is None
+                else previous.output_shapes[:1],
+                output_shapes=shapes, attrs=attrs if i == 0 else {},
+                macs=costs[part.name].macs, flops=costs[part.name].flops,
+                activation_bytes=sum(math.prod(s) for s in shapes) * element)
+            self._count_used_params(node, [t for name in part.uses
+                                           if isinstance(t := named.get(name), torch.Tensor)])
+            if previous is None:
+                self._connect(node, tracked)
+            else:
+                self.edges.append(Edge(previous.id, node.id, previous.output_shapes[0], dtype))
+            self.nodes.append(node)
+            previous = node
+        for tensor in outs:
+            self._set_producer(tensor, previous.id)  # type: ignore[union-attr]
 
     def _compute(self, func: Any, spec: OpSpec, args: tuple, kwargs: dict,
                  call: dict[str, Any], tensors: list[torch.Tensor]) -> Any:

@@ -201,10 +201,10 @@ def attention_cost(call: dict[str, Any], outputs: tuple[Shape, ...]) -> Cost:
     return Cost(macs, 2 * macs + 4 * scores)
 
 
-def multi_head_attention_cost(call: dict[str, Any], outputs: tuple[Shape, ...]) -> Cost:
-    """The Q, K, V and output projections (linear MACs) plus scaled dot-product attention
-    per head: MACs = L·E·E + S·E_k·E + S·E_v·E + 2·H·L·S·(E/H) + L·E·E, per batch element;
-    FLOPs = 2·MACs + the projections' biases + 4 per score."""
+def multi_head_attention_parts(call: dict[str, Any], outputs: tuple[Shape, ...]
+                               ) -> dict[str, Cost]:
+    """The three parts of :func:`multi_head_attention_cost`: input projections, attention,
+    output projection."""
     q, k, v = call["query"], call["key"], call["value"]
     embed, heads = call["embed_dim_to_check"], call["num_heads"]
     batch = q[1] if len(q) == 3 else 1
@@ -212,11 +212,22 @@ def multi_head_attention_cost(call: dict[str, Any], outputs: tuple[Shape, ...]) 
         1 if call.get("add_zero_attn") else 0)
     queries, keys = q[0] * batch, k[0] * batch
     projections = queries * embed * embed + keys * k[-1] * embed + keys * v[-1] * embed
+    in_bias = (queries + 2 * keys) * embed if isinstance(call.get("in_proj_bias"), tuple) else 0
     scores = queries * heads * source
-    macs = projections + 2 * scores * (embed // heads) + queries * embed * embed
-    biases = (queries + 2 * keys) * embed if isinstance(call.get("in_proj_bias"), tuple) else 0
-    biases += queries * embed if isinstance(call.get("out_proj_bias"), tuple) else 0
-    return Cost(macs, 2 * macs + biases + 4 * scores)
+    attention = 2 * scores * (embed // heads)
+    out = queries * embed * embed
+    out_bias = queries * embed if isinstance(call.get("out_proj_bias"), tuple) else 0
+    return {"in_proj": Cost(projections, 2 * projections + in_bias),
+            "attention": Cost(attention, 2 * attention + 4 * scores),
+            "out_proj": Cost(out, 2 * out + out_bias)}
+
+
+def multi_head_attention_cost(call: dict[str, Any], outputs: tuple[Shape, ...]) -> Cost:
+    """The Q, K, V and output projections (linear MACs) plus scaled dot-product attention
+    per head: MACs = L·E·E + S·E_k·E + S·E_v·E + 2·H·L·S·(E/H) + L·E·E, per batch element;
+    FLOPs = 2·MACs + the projections' biases + 4 per score."""
+    parts = multi_head_attention_parts(call, outputs).values()
+    return Cost(sum(p.macs for p in parts), sum(p.flops for p in parts))
 
 
 def _recurrent(call: dict[str, Any], outputs: tuple[Shape, ...], gate_flops: int) -> Cost:

@@ -39,8 +39,19 @@ WindowRule = Callable[[dict[str, Any], Shape, Shape], "tuple[int, int, int] | No
 
 
 @dataclass(frozen=True)
+class Part:
+    """One visible step of an op the graph shows in steps (attention: projections, scores,
+    output projection), with the call arguments whose parameters it uses."""
+
+    name: str
+    kind: OpKind
+    uses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class OpDef:
-    """All facts about one op (see the module docstring)."""
+    """All facts about one op (see the module docstring). ``parts`` and ``part_costs``: an op
+    drawn as a chain of steps, each with its share of the cost (they sum to ``cost``)."""
 
     name: str
     kind: OpKind | KindRule
@@ -50,6 +61,8 @@ class OpDef:
     cost: C.CostFormula | Marker
     window: WindowRule | None = None
     transparent: bool = False    # contiguous, detach…: not a node, its output is its input
+    parts: tuple[Part, ...] = ()
+    part_costs: Callable[[dict[str, Any], tuple[Shape, ...]], dict[str, C.Cost]] | None = None
 
     def kind_of(self, attrs: dict[str, Any]) -> OpKind:
         return self.kind if isinstance(self.kind, OpKind) else self.kind(attrs)
@@ -91,12 +104,14 @@ OP_DEFS: dict[str, OpDef] = {}                  # op name -> its facts
 def declare(name: str, kind: OpKind | KindRule, *, shape: S.ShapeRule | Marker,
             cost: C.CostFormula | Marker, dtypes: Dtypes, forms: list[Calls],
             attrs: AttrRule | None = None, window: WindowRule | None = None,
-            transparent: bool = False) -> OpDef:
+            transparent: bool = False, parts: tuple[Part, ...] = (),
+            part_costs: Callable[..., dict[str, C.Cost]] | None = None) -> OpDef:
     """Register one op with every fact; declaring a name or a callable twice raises (and
     registers nothing)."""
     if name in OP_DEFS:
         raise ValueError(f"op {name!r} is declared twice")
-    op = OpDef(name, kind, attrs or no_attrs, shape, dtypes, cost, window, transparent)
+    op = OpDef(name, kind, attrs or no_attrs, shape, dtypes, cost, window, transparent, parts,
+               part_costs)
     specs: dict[Callable[..., Any], OpSpec] = {}
     for form in forms:
         spec = OpSpec(op, tuple(form.argnames.split()), form.inplace, form.spatial_dims)
@@ -245,7 +260,11 @@ declare("scaled_dot_product_attention", K.MATMUL, shape=S.attention_shape,
                      F.scaled_dot_product_attention)])
 declare("multi_head_attention", K.MATMUL, attrs=attention_attrs,
         shape=S.multi_head_attention_shape, dtypes=Dtypes.SAME,
-        cost=C.multi_head_attention_cost,
+        cost=C.multi_head_attention_cost, part_costs=C.multi_head_attention_parts,
+        parts=(Part("in_proj", K.LINEAR, ("in_proj_weight", "in_proj_bias", "q_proj_weight",
+                                          "k_proj_weight", "v_proj_weight", "bias_k", "bias_v")),
+               Part("attention", K.MATMUL),
+               Part("out_proj", K.LINEAR, ("out_proj_weight", "out_proj_bias"))),
         forms=[calls("query key value embed_dim_to_check num_heads in_proj_weight in_proj_bias "
                      "bias_k bias_v add_zero_attn dropout_p out_proj_weight out_proj_bias "
                      "training key_padding_mask need_weights attn_mask "
@@ -372,7 +391,7 @@ declare("split", K.SPLIT, attrs=dim_attrs, shape=S.split_shape, dtypes=Dtypes.AN
         forms=[calls("input split_size_or_sections dim", torch.split, T.split)])
 declare("unbind", K.SPLIT, attrs=dim_attrs, shape=S.unbind_shape, dtypes=Dtypes.ANY,
         cost=C.data_movement, forms=[calls("input dim", torch.unbind, T.unbind)])
-declare("getitem", K.SPLIT, shape=RUN, dtypes=Dtypes.ANY, cost=C.data_movement,
+declare("getitem", K.SPLIT, shape=S.getitem_shape, dtypes=Dtypes.ANY, cost=C.data_movement,
         forms=[calls("input index", T.__getitem__)])
 declare("view", K.RESHAPE, shape=S.view_shape, dtypes=Dtypes.ANY, cost=C.data_movement,
         forms=[calls("input *shape", T.view, T.reshape), calls("input shape", torch.reshape)])

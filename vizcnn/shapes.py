@@ -547,3 +547,41 @@ def interpolate_shape(call: dict[str, Any]) -> Shape:
     if min(out) <= 0:
         raise ShapeError(f"interpolating {fmt(x)} would give {fmt(out)}")
     return (*x[:2], *out)
+
+
+def getitem_shape(call: dict[str, Any]) -> Shape:
+    """Basic indexing (``x[:, 0]``, ``x[..., 1:3]``, ``x[None]``): ints, slices, ``None`` and
+    ``...``; indexing with tensors or lists runs on meta."""
+    x, index = call["input"], call["index"]
+    items = index if isinstance(index, tuple) else (index,)
+    if not all(i is None or i is Ellipsis or isinstance(i, slice) or (
+            isinstance(i, int) and not isinstance(i, bool)) for i in items):
+        raise NoRule
+    if any(isinstance(i, slice) and not all(v is None or isinstance(v, int) for v in (
+            i.start, i.stop, i.step)) for i in items):
+        raise NoRule
+    used = sum(1 for i in items if i is not None and i is not Ellipsis)
+    if used > len(x):
+        raise ShapeError(f"too many indices ({used}) for a {len(x)}-D tensor")
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        items = (*items[:at], *(slice(None),) * (len(x) - used), *items[at + 1:])
+    else:
+        items = (*items, *(slice(None),) * (len(x) - used))
+    out: list[int] = []
+    dim = 0
+    for item in items:
+        if item is None:
+            out.append(1)
+            continue
+        size = x[dim]
+        if isinstance(item, int):
+            if not -size <= item < size:
+                raise ShapeError(f"index {item} is out of bounds for dimension {dim} of size "
+                                 f"{size}")
+        else:
+            if item.step is not None and item.step <= 0:
+                raise NoRule
+            out.append(len(range(*item.indices(size))))
+        dim += 1
+    return tuple(out)
