@@ -374,6 +374,18 @@ declare("mul", K.MUL, shape=S.binary_shape, dtypes=Dtypes.PROMOTE, cost=C.arithm
 declare("div", K.MUL, shape=S.binary_shape, dtypes=Dtypes.DIVIDE, cost=C.arithmetic_cost,
         forms=[calls("input other rounding_mode", torch.div, T.div, T.__truediv__),
                calls("input other rounding_mode", T.div_, T.__itruediv__, inplace=True)])
+declare("compare", K.OTHER, shape=RUN, dtypes=Dtypes.ANY, cost=C.arithmetic_cost,
+        forms=[calls("input *rest", torch.eq, torch.ne, torch.gt, torch.lt, torch.ge, torch.le,
+                     T.eq, T.ne, T.gt, T.lt, T.ge, T.le, T.__eq__, T.__ne__, T.__gt__, T.__lt__,
+                     T.__ge__, T.__le__, torch.maximum, torch.minimum, T.maximum, T.minimum,
+                     torch.logical_and, torch.logical_or, torch.logical_not, torch.isnan,
+                     torch.isfinite)])
+declare("reduce", K.OTHER, shape=RUN, dtypes=Dtypes.ANY, cost=C.reduce_cost,
+        forms=[calls("input *rest", torch.amax, torch.amin, T.amax, T.amin, torch.max,
+                     torch.min, T.max, T.min, torch.argmax, torch.argmin, T.argmax, T.argmin,
+                     torch.topk, T.topk, torch.logsumexp, T.logsumexp, torch.var, T.var,
+                     torch.std, T.std, torch.norm, T.norm, F.normalize, torch.prod, T.prod,
+                     torch.all, torch.any, T.all, T.any)])
 declare("mean", K.POOL, shape=S.reduce_shape, dtypes=Dtypes.FLOAT, cost=C.reduce_cost,
         forms=[calls("input dim keepdim dtype", torch.mean, T.mean)])
 declare("sum", K.OTHER, shape=S.reduce_shape, dtypes=Dtypes.ANY, cost=C.reduce_cost,
@@ -412,7 +424,9 @@ declare("expand", K.RESHAPE, shape=RUN, dtypes=Dtypes.ANY, cost=C.data_movement,
                      T.unflatten, torch.unflatten, T.movedim, torch.movedim, T.flip, torch.flip,
                      T.roll, torch.roll, T.narrow, torch.narrow, T.select, torch.select,
                      T.index_select, torch.index_select, T.gather, torch.gather,
-                     torch.meshgrid, T.masked_fill, torch.masked_fill, torch.where)])
+                     torch.meshgrid, T.masked_fill, torch.masked_fill, torch.where,
+                     F.pixel_shuffle, F.pixel_unshuffle, F.unfold, F.fold,
+                     F.channel_shuffle, T.unfold, F.one_hot)])
 declare("elementwise", K.OTHER, shape=RUN, dtypes=Dtypes.ANY, cost=C.arithmetic_cost,
         forms=[calls("input *rest", torch.clamp, T.clamp, T.clamp_min, T.clamp_max,
                      torch.pow, T.pow, T.__pow__, torch.exp, T.exp, torch.sqrt, T.sqrt,
