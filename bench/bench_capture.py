@@ -20,23 +20,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable
 
 import torch
 
 import vizcnn
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "bench")]
 
-
-def best_ms(work: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best * 1000
+from bench_trace import best_ms, meta_model  # noqa: E402
 
 
 def _models() -> dict[str, tuple[torch.nn.Module, tuple, dict]]:
@@ -109,8 +101,7 @@ def first_trace_in_a_fresh_process(repeat: int) -> None:
 
 
 def resnet50_vs_meta_forward(repeat: int) -> None:
-    with torch.device("meta"):
-        model = vizcnn.build("resnet50").eval()
+    model = meta_model("resnet50")
     x = torch.empty(1, 3, 224, 224, device="meta")
 
     def plain_meta_forward() -> None:

@@ -23,7 +23,7 @@ from torch.overrides import TorchFunctionMode
 
 from vizcnn.costs import Cost
 from vizcnn.errors import ShapeError, VizcnnError
-from vizcnn.graph import Edge, ModuleInfo, Node, OpKind, Shape
+from vizcnn.graph import Edge, ModuleInfo, Node, OpKind
 from vizcnn.ops import FACTORIES, OP_DEFS, OPS, RUN, UNCOUNTED, OpDef, OpSpec, bind
 from vizcnn.shapes import NoRule, fmt, output_dtype
 from vizcnn.standin import Opaque

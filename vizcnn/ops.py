@@ -300,31 +300,26 @@ declare("local_response_norm", K.NORM, shape=S.same_shape, dtypes=Dtypes.FLOAT,
 declare("relu", ACT, shape=S.same_shape, dtypes=Dtypes.ANY, cost=C.one_per_element,
         forms=[calls("input inplace", F.relu, torch.relu, T.relu),
                calls("input", F.relu_, torch.relu_, T.relu_, inplace=True)])
-declare("relu6", ACT, shape=S.same_shape, dtypes=Dtypes.ANY, cost=C.one_per_element,
-        forms=[calls("input inplace", F.relu6)])
-declare("hardtanh", ACT, shape=S.same_shape, dtypes=Dtypes.ANY, cost=C.one_per_element,
-        forms=[calls("input min_val max_val inplace", F.hardtanh)])
-declare("leaky_relu", ACT, shape=S.same_shape, dtypes=Dtypes.FLOAT, cost=C.one_per_element,
-        forms=[calls("input negative_slope inplace", F.leaky_relu)])
-declare("elu", ACT, shape=S.same_shape, dtypes=Dtypes.FLOAT, cost=C.four_per_element,
-        forms=[calls("input alpha inplace", F.elu)])
-declare("gelu", ACT, shape=S.same_shape, dtypes=Dtypes.FLOAT, cost=C.five_per_element,
-        forms=[calls("input approximate", F.gelu)])
-declare("silu", ACT, shape=S.same_shape, dtypes=Dtypes.FLOAT, cost=C.five_per_element,
-        forms=[calls("input inplace", F.silu)])
-declare("mish", ACT, shape=S.same_shape, dtypes=Dtypes.FLOAT, cost=C.five_per_element,
-        forms=[calls("input inplace", F.mish)])
-declare("hardswish", ACT, shape=S.same_shape, dtypes=Dtypes.FLOAT, cost=C.four_per_element,
-        forms=[calls("input inplace", F.hardswish)])
-declare("hardsigmoid", ACT, shape=S.same_shape, dtypes=Dtypes.FLOAT, cost=C.hardsigmoid_cost,
-        forms=[calls("input inplace", F.hardsigmoid)])
+# the activations called one way: (name, argument names, dtypes, cost, callable)
+for _name, _args, _dtypes, _cost, _func in (
+        ("relu6", "input inplace", Dtypes.ANY, C.one_per_element, F.relu6),
+        ("hardtanh", "input min_val max_val inplace", Dtypes.ANY, C.one_per_element, F.hardtanh),
+        ("leaky_relu", "input negative_slope inplace", Dtypes.FLOAT, C.one_per_element,
+         F.leaky_relu),
+        ("elu", "input alpha inplace", Dtypes.FLOAT, C.four_per_element, F.elu),
+        ("gelu", "input approximate", Dtypes.FLOAT, C.five_per_element, F.gelu),
+        ("silu", "input inplace", Dtypes.FLOAT, C.five_per_element, F.silu),
+        ("mish", "input inplace", Dtypes.FLOAT, C.five_per_element, F.mish),
+        ("hardswish", "input inplace", Dtypes.FLOAT, C.four_per_element, F.hardswish),
+        ("hardsigmoid", "input inplace", Dtypes.FLOAT, C.hardsigmoid_cost, F.hardsigmoid),
+        ("softplus", "input beta threshold", Dtypes.FLOAT, C.four_per_element, F.softplus)):
+    declare(_name, ACT, shape=S.same_shape, dtypes=_dtypes, cost=_cost,
+            forms=[calls(_args, _func)])
 declare("sigmoid", ACT, shape=S.same_shape, dtypes=Dtypes.TO_FLOAT, cost=C.four_per_element,
         forms=[calls("input", torch.sigmoid, T.sigmoid, F.sigmoid),
                calls("input", torch.sigmoid_, T.sigmoid_, inplace=True)])
 declare("tanh", ACT, shape=S.same_shape, dtypes=Dtypes.TO_FLOAT, cost=C.four_per_element,
         forms=[calls("input", torch.tanh, T.tanh, F.tanh)])
-declare("softplus", ACT, shape=S.same_shape, dtypes=Dtypes.FLOAT, cost=C.four_per_element,
-        forms=[calls("input beta threshold", F.softplus)])
 declare("softmax", ACT, attrs=dim_attrs, shape=S.same_shape, dtypes=Dtypes.FLOAT,
         cost=C.softmax_cost,
         forms=[calls("input dim _stacklevel dtype", F.softmax, F.log_softmax),
