@@ -14,8 +14,8 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 import vizcnn
-from vizcnn.api import _map_tensors
 from vizcnn.capture import tensors_in
+from vizcnn.standin import map_tensors
 from realworld_models import CASES
 
 # FlopCounterMode does not count these (no aten formula); their own formulas are checked here.
@@ -35,7 +35,7 @@ def flop_counter_macs(model: nn.Module, args: tuple, kwargs: dict) -> int:
                 twin = twin.to("meta")
             except Exception:
                 continue
-        a, k = (_map_tensors(v, lambda t: t.to(device)) for v in (args, kwargs))
+        a, k = (map_tensors(v, lambda t: t.to(device)) for v in (args, kwargs))
         try:
             with FlopCounterMode(display=False) as counter:
                 twin(*a, **k)

@@ -9,13 +9,12 @@ model is never run, changed or locked: a forward of it in another thread is unaf
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import math
 import operator
 import threading
 from collections import defaultdict
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import torch
 from torch import nn
@@ -24,7 +23,7 @@ from vizcnn.capture import MetaUnsupported, Tracer, tensors_in
 from vizcnn.errors import ShapeError, VizcnnError
 from vizcnn.graph import Graph, Node
 from vizcnn.spec import ModelSource, ModelSpec, TraceSpec
-from vizcnn.standin import cpu_tensor, meta_tensor, stand_in
+from vizcnn.standin import cpu_tensor, map_tensors, meta_tensor, stand_in
 from vizcnn.zoo import build, model_card
 
 InputSize = Sequence[int] | Sequence[Sequence[int]]
@@ -84,29 +83,8 @@ def _input_sizes(input_size: InputSize, dtype: torch.dtype) -> list[tuple[int, .
     return [_check_size(input_size, dtype)]  # type: ignore[arg-type]
 
 
-def _map_tensors(value: Any, fn: Callable[[torch.Tensor], Any], depth: int = 0) -> Any:
-    """``value`` with every tensor replaced by ``fn(tensor)``: tuples (named too), lists,
-    dicts, dataclasses, nested; other values (None, numbers, strings) passed through."""
-    if isinstance(value, torch.Tensor):
-        return fn(value)
-    if depth > 12 or value is None or isinstance(value, (str, bytes, int, float, bool)):
-        return value
-    if isinstance(value, list):
-        return [_map_tensors(v, fn, depth + 1) for v in value]
-    if isinstance(value, tuple):
-        items = [_map_tensors(v, fn, depth + 1) for v in value]
-        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
-    if isinstance(value, dict):
-        return type(value)((k, _map_tensors(v, fn, depth + 1)) for k, v in value.items())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(value, **{f.name: _map_tensors(getattr(value, f.name), fn,
-                                                                   depth + 1)
-                                             for f in dataclasses.fields(value) if f.init})
-    return value
-
-
 def _to_meta(value: Any) -> Any:
-    return _map_tensors(value, lambda t: torch.empty_strided(
+    return map_tensors(value, lambda t: torch.empty_strided(
         t.shape, t.stride(), dtype=t.dtype, device="meta"))
 
 
@@ -120,7 +98,7 @@ def _to_cpu_values(value: Any, generator: torch.Generator) -> Any:
             return torch.randn(t.shape, dtype=t.dtype, generator=generator)
         return torch.zeros(t.shape, dtype=t.dtype)
 
-    return _map_tensors(value, real)
+    return map_tensors(value, real)
 
 
 def zoo_spec(name: str, num_classes: int = 1000, **options: Any) -> ModelSpec:

@@ -77,7 +77,8 @@ class Opaque(nn.Module):
                 out = inner(*args, **kwargs)
             else:
                 zeros = _Copier(lambda t, p: torch.zeros(t.shape, dtype=t.dtype))
-                out = _Copier(meta_tensor).value(inner(*zeros.value(args), **zeros.value(kwargs)))
+                out = map_tensors(inner(*zeros.value(args), **zeros.value(kwargs)),
+                                  lambda t: meta_tensor(t, False))
         self.macs = counter.get_total_flops() // 2
         return out
 
@@ -210,6 +211,12 @@ class _Copier:
 
 _ATOMS = frozenset({int, float, bool, str, bytes, type(None), torch.dtype, torch.device,
                     types.FunctionType, types.BuiltinFunctionType})
+
+
+def map_tensors(value: Any, fn: Callable[[torch.Tensor], torch.Tensor]) -> Any:
+    """``value`` (any structure: tuples, named too, lists, dicts, dataclasses, nested) with
+    every tensor replaced by ``fn(tensor)``; a tensor found twice is mapped once."""
+    return _Copier(lambda tensor, is_parameter: fn(tensor)).value(value)
 
 
 def stand_in(model: nn.Module, tensor_map: TensorMap) -> nn.Module:
