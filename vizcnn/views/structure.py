@@ -230,11 +230,16 @@ def _profile(graph: Graph, path: str, edges: _Edges, target: str) -> tuple[tuple
              and n.op in ("conv", "cat") and n.output_shapes]
     kept = [n for i, n in enumerate(spine)
             if not (n.op == "conv" and i + 1 < len(spine) and spine[i + 1].op == "cat")]
-    steps = [("in", graph.modules[path].input_shapes[0][1])]
+    steps = [("in", _channels(graph.modules[path].input_shapes[0]))]
     for n in kept:
         label = n.id[len(path) + 1:] if n.id.startswith(path) else n.id
-        steps.append((label or n.id, n.output_shapes[0][1]))
+        steps.append((label or n.id, _channels(n.output_shapes[0])))
     return tuple(steps)
+
+
+def _channels(shape: tuple[int, ...]) -> int:
+    """Dimension 1 (channels) of a batched tensor; the only one of a vector."""
+    return shape[1] if len(shape) > 1 else (shape[0] if shape else 0)
 
 
 def _residual_blocks(graph: Graph, edges: _Edges, also: set[str]) -> list[ResidualBlock]:
