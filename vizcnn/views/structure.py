@@ -93,6 +93,21 @@ class Structure:
         return next((b for b in self.residual if b.path == path), None)
 
     @property
+    def ideas(self) -> frozenset[str]:
+        """The key-block ideas this structure shows by itself (for a model without a card)."""
+        found = {"residual"} if any(b.shortcut is not Shortcut.NONE for b in self.residual) \
+            else set()
+        found |= {"bottleneck" for b in self.residual
+                  if b.shortcut is not Shortcut.NONE and b.profile is Profile.HOURGLASS}
+        found |= {"inverted_residual" for b in self.residual if b.profile is Profile.SPINDLE}
+        for idea, present in (("inception", self.inception), ("se", self.se),
+                              ("depthwise", self.separable), ("channel_shuffle", self.shuffles),
+                              ("ghost", self.ghost), ("stacked_3x3", self.stacks)):
+            if present:
+                found.add(idea)
+        return frozenset(found)
+
+    @property
     def shortcut_nodes(self) -> frozenset[str]:
         """Nodes that lie only on a projection or pooled shortcut."""
         return frozenset(n for b in self.residual for n in b.shortcut_nodes)
@@ -304,10 +319,10 @@ def _se_paths(graph: Graph, edges: _Edges) -> list[str]:
         if node.op != "mul" or len(operands) != 2 or not node.path:
             continue
         for x, gate in (operands, operands[::-1]):
-            up = edges.ancestors(gate, node.path)
-            if x in edges.ancestors(x, node.path) & up:
+            up, below = edges.ancestors(gate, node.path), edges.ancestors(x, node.path)
+            if gate in below:
                 continue                 # x is computed from the gate, not the other way
-            chain = up - edges.ancestors(x, node.path)
+            chain = up - below
             pooled = any(edges.by_id[n].kind == "pool" and _global(edges.by_id[n])
                          and x in edges.sources.get(n, ()) for n in chain)
             if pooled and {edges.by_id[n].op for n in chain} & _GATES:
