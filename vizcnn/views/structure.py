@@ -14,7 +14,7 @@ mark only where the structure found here carries the idea, so AlexNet's 3×3 con
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from vizcnn.graph import Graph, Node
@@ -464,7 +464,7 @@ def structure(graph: Graph) -> Structure:
         separable=tuple(_separable(graph, edges)),
         stacks=tuple(_stacks(graph)),
     )
-    return Structure(**{**found.__dict__, "marks": _marks(graph, found, edges)})
+    return replace(found, marks=_marks(graph, found, edges))
 
 
 __all__ = ["Branches", "LEARNED_KINDS", "Profile", "RESIDUAL_IDEAS", "ResidualBlock",
