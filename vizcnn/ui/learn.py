@@ -23,6 +23,7 @@ from vizcnn.teach import (
 )
 from vizcnn.words import Lang, as_lang, fmt_int, fmt_pct, fmt_shape, human, tr
 from vizcnn.ui.sidebar import apply_selection
+from vizcnn.views.structure import structure
 from vizcnn.zoo import ModelCard, model_card
 
 # Key ideas (model card key blocks) → the section that teaches them, in the seed's order.
@@ -60,10 +61,11 @@ def render_learn_tab(trace: Graph, model_name: str, lang: str,
         return f"{key_prefix}_{name}"
 
     st.header(tr(language, "learn_title", model=model_name))
-    # Sections that rebuild the model need the zoo name the trace was made from. (The
-    # model card's summary is the app header's; it is not repeated here.)
+    # A zoo model's sections follow its model card's ideas, any other model's the structure
+    # found on its edges. (The card's summary is the app header's; it is not repeated here.)
     card = _card(model_name) if trace.model == model_name else None
-    ideas = {idea for idea, _ in trace.key_blocks} if card is not None else set()
+    ideas = ({idea for idea, _ in trace.key_blocks} if card is not None
+             else set(structure(trace).ideas))
 
     renderers: dict[str, Callable[[], None]] = {
         "vgg": lambda: _vgg_section(trace, language, key),
@@ -280,7 +282,11 @@ def _se_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
         st.markdown(tr(lang, "se_keeps_shape" if walk.keeps_shape else "se_changes_shape"))
     else:
         st.info(tr(lang, "se_none"))
-    cost = se.se_cost(*lessons.se_variant(trace, paths))
+    try:
+        cost = se.se_cost(*lessons.se_variant(trace, paths))
+    except VizcnnError as error:       # e.g. a live module, which cannot be built again
+        st.info(str(error))
+        return
     params, macs = cost.params_delta, cost.macs_delta
     st.markdown(tr(lang, f"se_cost_{cost.how}", model=trace.model, blocks=cost.blocks,
                    params=fmt_int(cost.with_se.params),
