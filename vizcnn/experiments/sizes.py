@@ -109,6 +109,7 @@ def min_input_size(model: Model, channels: int | None = None, batch: int | None 
     if sides is None:
         raise VizcnnError(f"{_name(model)} accepts no square input side tried "
                           f"(up to {max_size})")
+    return sides[0]
 
 
 def _name(model: Model) -> str:
@@ -119,4 +120,3 @@ def _name(model: Model) -> str:
     if isinstance(model, ModelSpec):
         return model.name
     return model if isinstance(model, str) else type(model).__name__
-    return sides[0]
