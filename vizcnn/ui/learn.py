@@ -82,7 +82,7 @@ def render_learn_tab(trace: Graph, model_name: str, lang: str,
     for section, section_ideas in _SECTIONS:
         if ideas.intersection(section_ideas) or (section == "se" and has_se_option):
             _guarded(language, f"sec_{section}", renderers[section])
-    if card is not None and getattr(trace, "spec", None) is not None:
+    if card is not None and trace.spec is not None:
         _guarded(language, "sec_whatif", lambda: _whatif_section(trace, model_name, language, key))
 
 
@@ -396,7 +396,8 @@ def _whatif_section(trace: Graph, model_name: str, lang: Lang,
     """Compare the traced model (its own totals) with one knob turned, derived from the
     trace's spec (see :mod:`vizcnn.experiments.whatif`)."""
     st.markdown(tr(lang, "whatif_intro"))
-    spec = trace.spec  # type: ignore[attr-defined]
+    spec = trace.spec
+    assert spec is not None
     input_size = spec.input_shape
     resolution: int | None = None
     changes: dict[str, Any] = {}
@@ -418,7 +419,7 @@ def _whatif_section(trace: Graph, model_name: str, lang: Lang,
             choices = knob.choices if current in knob.choices else (*knob.choices, current)
             changes[knob.option] = st.select_slider(  # type: ignore[index]
                 label, sorted(choices), value=current, key=key(f"whatif_{knob.knob.value}"))
-    result = what_if(trace, changes, resolution)  # type: ignore[arg-type]
+    result = what_if(trace, changes, resolution)
     names = ("params", "macs", "flops")
     columns = st.columns(len(names))
     for column, name in zip(columns, names):
