@@ -9,9 +9,10 @@ from __future__ import annotations
 from vizcnn.api import Trace, accepted_sides, min_input_size, trace
 from vizcnn.errors import ShapeError, VizcnnError
 from vizcnn.graph import Edge, Graph, ModuleInfo, Node, OpKind
+from vizcnn.reconcile import conventions
 from vizcnn.zoo import build, list_families, list_models, model_card
 
 __all__ = [
     "Edge", "Graph", "accepted_sides", "ModuleInfo", "Node", "OpKind", "ShapeError", "Trace", "VizcnnError",
-    "build", "list_families", "list_models", "min_input_size", "model_card", "trace",
+    "build", "conventions", "list_families", "list_models", "min_input_size", "model_card", "trace",
 ]

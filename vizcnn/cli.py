@@ -189,6 +189,27 @@ def _min_size(args: argparse.Namespace) -> str:
     return str(vizcnn.min_input_size(model, channels=channels, **options))
 
 
+def _conventions(args: argparse.Namespace) -> str:
+    """What each FLOP counter would report, reason by reason (issue 13)."""
+    import vizcnn
+    from vizcnn.render.cost_tables import write_rows
+    from vizcnn.render.cost_text import conventions_text
+    from vizcnn.views.conventions import difference_rows, figure_rows, reconciliation_rows
+
+    rec = vizcnn.conventions(_trace(args))
+    if args.format == "table":
+        return conventions_text(rec)
+    rows = reconciliation_rows(rec) if args.format != "json" else {
+        "tools": reconciliation_rows(rec), "differences": difference_rows(rec),
+        "published": figure_rows(rec)}
+    if args.format == "json":
+        import json
+
+        return json.dumps({"model": rec.model, "input": list(rec.input_shape),
+                           "vizcnn_macs": rec.macs, **rows}, indent=1, ensure_ascii=False)
+    return write_rows(rows, args.format, f"{rec.model}: counters vs vizcnn MACs")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vizcnn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -224,6 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_export)
     p = model_command("min-size", "the smallest square input the model accepts")
     p.set_defaults(run=_min_size)
+    p = model_command("conventions", "what torchinfo, thop, ptflops, fvcore, FlopCounterMode "
+                      "and calflops would report, and why they differ")
+    p.add_argument("--format", choices=["table", "json", "csv", "md"], default="table")
+    p.set_defaults(run=_conventions)
     p = sub.add_parser("list", help="the models of the zoo")
     p.add_argument("--costs", action="store_true",
                    help="trace each model at its paper's input: a Markdown table of costs")
