@@ -210,6 +210,42 @@ def _conventions(args: argparse.Namespace) -> str:
     return write_rows(rows, args.format, f"{rec.model}: counters vs vizcnn MACs")
 
 
+def _traffic(args: argparse.Namespace) -> str:
+    """Bytes moved and FLOPs per byte per layer, block or stage, on a device's roofline."""
+    from vizcnn.render.cost_tables import write_rows
+    from vizcnn.render.cost_text import rows_text
+    from vizcnn.views import traffic
+    from vizcnn.views.stages import stage_of
+
+    t = _trace(args)
+    if args.device == "machine":
+        from vizcnn.experiments.machine import measure_machine
+
+        device = measure_machine()
+    elif args.device in traffic.DEVICE_PRESETS:
+        device = traffic.DEVICE_PRESETS[args.device]
+    else:
+        raise VizcnnError(f"unknown device {args.device!r}; presets: "
+                          f"{', '.join(traffic.DEVICE_PRESETS)} or 'machine'")
+    layers = traffic.layer_traffic(t, args.dtype)
+    if args.by == "layer":
+        rows = traffic.traffic_rows(layers, device)
+    elif args.by == "stage":
+        rows = traffic.totals(layers, stage_of(t))
+    else:
+        rows = traffic.block_totals(t, layers, args.block_depth)
+    dtype = args.dtype or (t.spec.dtype if t.spec else "float32")
+    title = (f"{t.model}: memory traffic of unfused kernels at {dtype} (bytes), FLOPs per byte; "
+             f"{device.name}: {device.peak_flops / 1e12:.3g} TFLOP/s, "
+             f"{device.bandwidth / 1e9:.3g} GB/s, ridge {device.ridge:.3g} FLOP/B")
+    if args.format == "table":
+        share = traffic.memory_bound_share(traffic.roofline(layers, device))
+        return (title + "\n" + rows_text(rows) + f"\n\nmemory-bound layers: "
+                f"{100 * share['flops']:.1f} % of FLOPs, {100 * share['time']:.1f} % of the "
+                f"best-case time")
+    return write_rows(rows, args.format, title, {"device": device.name, "dtype": dtype})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vizcnn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -249,6 +285,14 @@ def build_parser() -> argparse.ArgumentParser:
                       "and calflops would report, and why they differ")
     p.add_argument("--format", choices=["table", "json", "csv", "md"], default="table")
     p.set_defaults(run=_conventions)
+    p = model_command("traffic", "memory traffic and arithmetic intensity on a roofline")
+    p.add_argument("--device", default="NVIDIA T4",
+                   help="a preset name (see README) or 'machine' to measure this one")
+    p.add_argument("--dtype", default=None, help="element type of the bytes (default: traced)")
+    p.add_argument("--by", choices=["layer", "block", "stage"], default="layer")
+    p.add_argument("--block-depth", type=int, default=1, help="module depth of a block")
+    p.add_argument("--format", choices=["table", "json", "csv", "md"], default="table")
+    p.set_defaults(run=_traffic)
     p = sub.add_parser("list", help="the models of the zoo")
     p.add_argument("--costs", action="store_true",
                    help="trace each model at its paper's input: a Markdown table of costs")

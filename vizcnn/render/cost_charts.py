@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from vizcnn.teach.text import Lang, as_lang
 from vizcnn.views.conventions import REASON_TEXT, Reason, Reconciliation
+from vizcnn.views.traffic import Device, LayerTraffic, roofline
 
 WORDS: dict[str, dict[str, str]] = {
     "conv.title": {"en": "{model}: what each counter reports, from vizcnn's MACs reason by "
@@ -30,6 +31,20 @@ WORDS: dict[str, dict[str, str]] = {
     "reason.subclass_missed": {"en": "subclass missed", "zh": "漏计的子类"},
     "reason.two_per_mac": {"en": "2 FLOPs per MAC", "zh": "每次乘加计 2 FLOPs"},
     "reason.per_sample": {"en": "divided by batch", "zh": "按批大小平均"},
+    "roof.title": {"en": "{model} on the {device} roofline: FLOPs per byte moved (unfused "
+                         "kernels, {dtype})<br>below the ridge at {ridge:.3g} FLOP/B a layer is "
+                         "memory-bound (open markers); {zero} layers with 0 FLOPs move {zero_mb:.3g} "
+                         "MB (not drawn)",
+                   "zh": "{model} 在 {device} 的屋顶线模型上：每字节访存的浮点运算数（未融合算子，"
+                         "{dtype}）<br>低于拐点 {ridge:.3g} FLOP/B 的层受内存带宽限制（空心标记）；"
+                         "{zero} 个 0 FLOPs 的层搬运 {zero_mb:.3g} MB（未画出）"},
+    "roof.x": {"en": "arithmetic intensity (FLOPs per byte read + written)",
+               "zh": "算术强度（每读写 1 字节的 FLOPs）"},
+    "roof.y": {"en": "attainable FLOP/s (min(peak, intensity × bandwidth))",
+               "zh": "可达 FLOP/s（min(峰值, 强度 × 带宽)）"},
+    "roof.roof": {"en": "roofline", "zh": "屋顶线"},
+    "roof.memory": {"en": "memory-bound", "zh": "受内存限制"},
+    "roof.compute": {"en": "compute-bound", "zh": "受计算限制"},
 }
 
 
@@ -56,4 +71,45 @@ def conventions_figure(rec: Reconciliation, lang: Lang | str = Lang.EN) -> go.Fi
     fig.update_layout(barmode="relative", title=word("conv.title", lang, model=rec.model),
                       yaxis_title=word("conv.axis", lang), legend={"orientation": "h", "y": -0.2},
                       height=520, margin={"t": 80})
+    return fig
+
+
+def roofline_figure(rows: Sequence[LayerTraffic], device: Device, model: str = "",
+                    dtype: str = "float32", lang: Lang | str = Lang.EN) -> go.Figure:
+    """Log-log roofline of ``device`` with one marker per layer at its intensity, coloured by
+    op kind, sized by FLOPs, open markers for memory-bound layers."""
+    points = roofline(list(rows), device)
+    fig = go.Figure()
+    lows = [p.layer.intensity for p in points if p.layer.intensity > 0]
+    x_min = min(lows + [device.ridge]) / 4
+    x_max = max(lows + [device.ridge]) * 4
+    fig.add_scatter(x=[x_min, device.ridge, x_max],
+                    y=[x_min * device.bandwidth, device.peak_flops, device.peak_flops],
+                    mode="lines", line={"color": "black"}, name=word("roof.roof", lang),
+                    hoverinfo="skip")
+    biggest = max((p.layer.flops for p in points), default=1) or 1
+    for kind in dict.fromkeys(p.layer.kind for p in points):
+        group = [p for p in points if p.layer.kind == kind and p.layer.intensity > 0]
+        if not group:
+            continue
+        fig.add_scatter(
+            x=[p.layer.intensity for p in group], y=[p.attainable for p in group],
+            mode="markers", name=kind,
+            marker={"size": [6 + 18 * (p.layer.flops / biggest) ** 0.5 for p in group],
+                    "symbol": ["circle-open" if p.memory_bound else "circle" for p in group],
+                    "line": {"width": 2}},
+            text=[p.layer.node_id for p in group],
+            customdata=[[p.layer.flops, p.layer.bytes, word(
+                "roof.memory" if p.memory_bound else "roof.compute", lang), p.time * 1e6]
+                for p in group],
+            hovertemplate="%{text}<br>%{x:.3g} FLOP/B · %{customdata[0]:,} FLOPs · "
+                          "%{customdata[1]:,} B<br>%{customdata[2]} · best %{customdata[3]:.3g}"
+                          " µs<extra>" + kind + "</extra>")
+    fig.update_xaxes(type="log", title=word("roof.x", lang))
+    fig.update_yaxes(type="log", title=word("roof.y", lang))
+    zero = [p for p in points if p.layer.intensity == 0]
+    fig.update_layout(title=word("roof.title", lang, model=model, device=device.name,
+                                 dtype=dtype, ridge=device.ridge, zero=len(zero),
+                                 zero_mb=sum(p.layer.bytes for p in zero) / 1e6),
+                      height=560, legend={"orientation": "h", "y": -0.2}, margin={"t": 90})
     return fig

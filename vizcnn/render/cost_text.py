@@ -30,3 +30,27 @@ def conventions_text(rec: Reconciliation) -> str:
                          f"           convention: {f.convention}\n"
                          f"           reproduced by: {who}")
     return "\n".join(lines)
+
+
+def rows_text(rows: list[dict]) -> str:
+    """Rows as an aligned plain-text table (numbers right-aligned, with thousands commas)."""
+    if not rows:
+        return "(no rows)"
+    columns = list(rows[0])
+
+    def cell(value: object) -> str:
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, int):
+            return f"{value:,}"
+        if isinstance(value, float):
+            return f"{value:.4g}"
+        return "" if value is None else str(value)
+
+    table = [[cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in table)) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(r.get(c), (int, float)) for r in rows) for c in columns]
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) if n else v.ljust(w)
+                         for v, w, n in zip(values, widths, numeric)).rstrip()
+    return "\n".join([line(columns)] + [line(row) for row in table])

@@ -242,7 +242,7 @@ def _interpolate_mode(node: Node) -> str:
     spatial = max(1, len(node.output_shapes[0]) - 2)
     if per == 2 * 4 ** spatial:
         return "bicubic"
-    return {1: "linear", 2: "bilinear", 3: "trilinear"}[spatial]
+    return {1: "linear", 2: "bilinear", 3: "trilinear"}.get(spatial, "linear")
 
 
 def _category(node: Node) -> Reason:
