@@ -246,6 +246,27 @@ def _traffic(args: argparse.Namespace) -> str:
     return write_rows(rows, args.format, title, {"device": device.name, "dtype": dtype})
 
 
+def _training_memory(args: argparse.Namespace) -> str:
+    """Params, gradients, optimizer state and saved activations of one training step."""
+    from vizcnn.experiments import training_memory as tm
+    from vizcnn.render.cost_tables import write_rows
+    from vizcnn.render.cost_text import rows_text
+
+    t = _trace(args)
+    memory = tm.training_memory(t, args.batch, args.precision, args.optimizer)
+    title = (f"{t.model}: one training step, batch {memory.batch}, {memory.precision.value}, "
+             f"{memory.optimizer.value} (bytes; activations saved for backward, measured on "
+             f"meta)")
+    rows = tm.summary_rows(memory) if not args.layers else tm.memory_rows(memory)
+    text = (title + "\n" + rows_text(rows)) if args.format == "table" else write_rows(
+        rows, args.format, title, {"batch": memory.batch, "precision": memory.precision.value,
+                                   "optimizer": memory.optimizer.value})
+    if args.budget is not None:
+        best = tm.max_batch(t, int(args.budget * 2 ** 30), args.precision, args.optimizer)
+        text += f"\n\nlargest batch within {args.budget:g} GiB: {best}"
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vizcnn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -293,6 +314,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--block-depth", type=int, default=1, help="module depth of a block")
     p.add_argument("--format", choices=["table", "json", "csv", "md"], default="table")
     p.set_defaults(run=_traffic)
+    p = model_command("training-memory", "params, gradients, optimizer state and the "
+                      "activations saved for backward")
+    p.add_argument("--batch", type=int, default=None, help="batch size (default: --input's)")
+    p.add_argument("--precision", choices=["fp32", "fp16_mixed", "bf16_mixed"], default="fp32")
+    p.add_argument("--optimizer", choices=["sgd", "sgd_momentum", "adam", "adamw"],
+                   default="adam")
+    p.add_argument("--budget", type=float, default=None, metavar="GiB",
+                   help="also print the largest batch that fits in this many GiB")
+    p.add_argument("--layers", action="store_true", help="one row per layer instead")
+    p.add_argument("--format", choices=["table", "json", "csv", "md"], default="table")
+    p.set_defaults(run=_training_memory)
     p = sub.add_parser("list", help="the models of the zoo")
     p.add_argument("--costs", action="store_true",
                    help="trace each model at its paper's input: a Markdown table of costs")

@@ -45,6 +45,20 @@ WORDS: dict[str, dict[str, str]] = {
     "roof.roof": {"en": "roofline", "zh": "屋顶线"},
     "roof.memory": {"en": "memory-bound", "zh": "受内存限制"},
     "roof.compute": {"en": "compute-bound", "zh": "受计算限制"},
+    "train.title": {"en": "{model}: memory of one training step, batch {batch}, {precision}, "
+                          "{optimizer} — {total:.3g} GiB<br>saved activations measured on meta "
+                          "with saved-tensor hooks (MiB)",
+                    "zh": "{model}：一次训练迭代的内存，批大小 {batch}，{precision}，{optimizer} — "
+                          "{total:.3g} GiB<br>反向传播保存的激活在 meta 设备上用 saved-tensor "
+                          "钩子实测（MiB）"},
+    "train.parts": {"en": "parts", "zh": "组成"},
+    "train.layers": {"en": "saved activations, largest layers", "zh": "保存的激活（最大的层）"},
+    "part.parameters": {"en": "parameters", "zh": "参数"},
+    "part.buffers": {"en": "buffers", "zh": "缓冲区"},
+    "part.gradients": {"en": "gradients", "zh": "梯度"},
+    "part.optimizer state": {"en": "optimizer state", "zh": "优化器状态"},
+    "part.half weight copies": {"en": "half weight copies", "zh": "半精度权重副本"},
+    "part.saved activations": {"en": "saved activations", "zh": "保存的激活"},
 }
 
 
@@ -112,4 +126,32 @@ def roofline_figure(rows: Sequence[LayerTraffic], device: Device, model: str = "
                                  dtype=dtype, ridge=device.ridge, zero=len(zero),
                                  zero_mb=sum(p.layer.bytes for p in zero) / 1e6),
                       height=560, legend={"orientation": "h", "y": -0.2}, margin={"t": 90})
+    return fig
+
+
+def training_memory_figure(memory: Any, lang: Lang | str = Lang.EN, top: int = 20) -> go.Figure:
+    """Left: the step's memory by part (one stacked bar); right: the ``top`` layers by
+    activations saved for backward. ``memory`` is a
+    :class:`vizcnn.experiments.training_memory.TrainingMemory`."""
+    from plotly.subplots import make_subplots
+
+    mib = 2 ** 20
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.25, 0.75],
+                        subplot_titles=(word("train.parts", lang), word("train.layers", lang)))
+    for name, value in memory.parts().items():
+        if value:
+            fig.add_bar(x=[word("train.parts", lang)], y=[value / mib],
+                        name=word(f"part.{name}", lang), row=1, col=1,
+                        hovertemplate="%{y:.4g} MiB<extra>" + name + "</extra>")
+    layers = sorted(memory.layers, key=lambda layer: -layer.bytes)[:top]
+    fig.add_bar(x=[layer.path for layer in layers], y=[layer.bytes / mib for layer in layers],
+                text=[layer.module_type for layer in layers], showlegend=False, row=1, col=2,
+                marker_color="#636efa",
+                hovertemplate="%{x} (%{text})<br>%{y:.4g} MiB<extra></extra>")
+    fig.update_layout(barmode="stack", height=520, margin={"t": 100},
+                      title=word("train.title", lang, model=memory.model, batch=memory.batch,
+                                 precision=memory.precision.value,
+                                 optimizer=memory.optimizer.value,
+                                 total=memory.total_bytes / 2 ** 30))
+    fig.update_yaxes(title_text="MiB", row=1, col=1)
     return fig
