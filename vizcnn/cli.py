@@ -267,6 +267,24 @@ def _training_memory(args: argparse.Namespace) -> str:
     return text
 
 
+def _profile(args: argparse.Namespace) -> str:
+    """One bounded real CPU run with random weights: per-layer times next to MACs."""
+    from vizcnn.experiments import profile as prof
+    from vizcnn.render.cost_tables import write_rows
+    from vizcnn.render.cost_text import rows_text
+
+    result = prof.profile(_trace(args), args.repeats, args.time_limit, args.threads)
+    title = (f"{result.model} at {'×'.join(map(str, result.input_shape))}: measured CPU time, "
+             f"median of {result.runs} run(s){' (cold: the warm-up)' if result.cold else ''}, "
+             f"{result.threads} threads, random weights: {result.median_s * 1e3:.4g} ms, "
+             f"{result.gmacs_per_s:.3g} GMAC/s")
+    rows = prof.profile_rows(result)
+    if args.format == "table":
+        return title + "\n" + rows_text(rows)
+    return write_rows(rows, args.format, title, {"threads": result.threads,
+                                                 "runs": result.runs})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vizcnn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -325,6 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layers", action="store_true", help="one row per layer instead")
     p.add_argument("--format", choices=["table", "json", "csv", "md"], default="table")
     p.set_defaults(run=_training_memory)
+    p = model_command("profile", "measured CPU latency per layer (one bounded real run)")
+    p.add_argument("--repeats", type=int, default=5, help="timed runs after a warm-up")
+    p.add_argument("--time-limit", type=float, default=5.0, help="seconds for the whole run")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads (default 1: steady on a shared machine)")
+    p.add_argument("--format", choices=["table", "json", "csv", "md"], default="table")
+    p.set_defaults(run=_profile)
     p = sub.add_parser("list", help="the models of the zoo")
     p.add_argument("--costs", action="store_true",
                    help="trace each model at its paper's input: a Markdown table of costs")

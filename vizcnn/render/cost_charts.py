@@ -59,6 +59,18 @@ WORDS: dict[str, dict[str, str]] = {
     "part.optimizer state": {"en": "optimizer state", "zh": "优化器状态"},
     "part.half weight copies": {"en": "half weight copies", "zh": "半精度权重副本"},
     "part.saved activations": {"en": "saved activations", "zh": "保存的激活"},
+    "lat.title": {"en": "{model}: measured CPU time per layer against its MACs (median of {runs} "
+                        "run(s), {threads} threads, random weights)<br>total {total:.4g} ms; "
+                        "far from the diagonal = time not explained by MACs",
+                  "zh": "{model}：每层实测 CPU 时间与 MACs（{runs} 次运行的中位数，{threads} 个线程，"
+                        "随机权重）<br>总计 {total:.4g} ms；偏离对角线 = 不能由 MACs 解释的时间"},
+    "lat.x": {"en": "MACs (multiply-accumulates)", "zh": "MACs（乘加次数）"},
+    "lat.y": {"en": "measured time (ms, median)", "zh": "实测时间（毫秒，中位数）"},
+    "zoo.title": {"en": "MACs are not speed: MACs against measured CPU latency at {shape} "
+                        "(threads: {threads}, median)",
+                  "zh": "MACs 不等于速度：各模型的 MACs 与实测 CPU 延迟（{shape}，{threads} 个线程，"
+                        "中位数）"},
+    "zoo.y": {"en": "measured latency (ms)", "zh": "实测延迟（毫秒）"},
 }
 
 
@@ -154,4 +166,41 @@ def training_memory_figure(memory: Any, lang: Lang | str = Lang.EN, top: int = 2
                                  optimizer=memory.optimizer.value,
                                  total=memory.total_bytes / 2 ** 30))
     fig.update_yaxes(title_text="MiB", row=1, col=1)
+    return fig
+
+
+def latency_figure(result: Any, lang: Lang | str = Lang.EN) -> go.Figure:
+    """Per-layer measured time against MACs (log-log), coloured by op kind; ``result`` is a
+    :class:`vizcnn.experiments.profile.Profile`. Layers with 0 MACs sit on the left edge."""
+    fig = go.Figure()
+    layers = [layer for layer in result.layers if layer.kind]
+    floor = max(1, min((layer.macs for layer in layers if layer.macs), default=1) // 10)
+    for kind in dict.fromkeys(layer.kind for layer in layers):
+        group = [layer for layer in layers if layer.kind == kind]
+        fig.add_scatter(x=[max(layer.macs, floor) for layer in group],
+                        y=[layer.median_s * 1e3 for layer in group], mode="markers",
+                        name=kind, text=[layer.node_id for layer in group],
+                        customdata=[layer.macs for layer in group],
+                        hovertemplate="%{text}<br>%{customdata:,} MACs · %{y:.3g} ms"
+                                      "<extra>" + kind + "</extra>")
+    fig.update_xaxes(type="log", title=word("lat.x", lang))
+    fig.update_yaxes(type="log", title=word("lat.y", lang))
+    fig.update_layout(title=word("lat.title", lang, model=result.model, runs=result.runs,
+                                 threads=result.threads, total=result.median_s * 1e3),
+                      height=540, margin={"t": 90}, legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def zoo_latency_figure(results: Sequence[Any], lang: Lang | str = Lang.EN) -> go.Figure:
+    """One marker per model: MACs against measured latency (the ShuffleNet V2 lesson)."""
+    fig = go.Figure()
+    fig.add_scatter(x=[r.macs for r in results], y=[r.median_s * 1e3 for r in results],
+                    mode="markers+text", text=[r.model for r in results],
+                    textposition="top center", showlegend=False,
+                    hovertemplate="%{text}<br>%{x:,} MACs · %{y:.4g} ms<extra></extra>")
+    shape = "×".join(map(str, results[0].input_shape)) if results else ""
+    threads = results[0].threads if results else 0
+    fig.update_xaxes(type="log", title=word("lat.x", lang))
+    fig.update_yaxes(type="log", title=word("zoo.y", lang))
+    fig.update_layout(title=word("zoo.title", lang, shape=shape, threads=threads), height=520)
     return fig
