@@ -92,3 +92,18 @@ def test_cli_profile(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["meta"]["runs"] == 1 and data["rows"][0]["layer"] == "conv1"
     assert main(["profile", "resnet18", "--repeats", "0"]) == 2
+
+
+def test_compute_tab_profiles_only_when_asked():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(HERE.parent.parent / "app.py"), default_timeout=120)
+    at.query_params["model"] = "shufflenet_v2_x1_0"
+    at.run()
+    at.session_state["tab"] = "Compute"
+    at.run()
+    assert not [m for m in at.metric if m.label.startswith("Forward pass")]
+    at.button(key="cost_profile_run").click().run()
+    assert not at.exception
+    shown = [m for m in at.metric if m.label.startswith("Forward pass")]
+    assert shown and "1 thread" in shown[0].label and shown[0].value.endswith("ms")

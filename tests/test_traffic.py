@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -148,3 +149,29 @@ def test_cli_traffic(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["meta"]["dtype"] == "float16" and data["rows"][0]["layer"] == "conv1"
     assert main(["traffic", "resnet18", "--device", "nope"]) == 2
+
+
+def test_compute_tab_shows_counters_and_roofline():
+    """The app's "Beyond MACs" section (vizcnn/ui/costs_panel.py) through AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"),
+                           default_timeout=120)
+    at.query_params["model"] = "mobilenet_v2"
+    at.run()
+    at.session_state["tab"] = "Compute"
+    at.run()
+    assert not at.exception
+    trace = vizcnn.trace("mobilenet_v2", (1, 3, 224, 224))
+    share = memory_bound_share(roofline(layer_traffic(trace), DEVICE_PRESETS["NVIDIA T4"]))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Memory-bound: time / FLOPs"] == (
+        f"{100 * share['time']:.0f} % / {100 * share['flops']:.0f} %")
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert any("what each counter reports" in t for t in titles)
+    assert any("roofline" in t for t in titles)
+    at.number_input(key="cost_peak_NVIDIA_T4").set_value(16.2).run()   # edit the device
+    assert {m.label: m.value for m in at.metric}["Ridge point"] == "50.6 FLOP/B"
+    at.radio(key="lang").set_value("zh").run()
+    assert not at.exception
+    assert "MACs 之外" in [h.value for h in at.header]

@@ -212,3 +212,19 @@ def test_training_memory_chart_in_both_languages():
     en, zh = training_memory_figure(memory), training_memory_figure(memory, lang="zh")
     assert "GiB" in en.layout.title.text and "saved-tensor hooks" in en.layout.title.text
     assert "保存的激活" in {d.name for d in zh.data}
+
+
+def test_compute_tab_measures_training_memory_on_request():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(HERE.parent.parent / "app.py"), default_timeout=120).run()
+    at.session_state["tab"] = "Compute"
+    at.run()
+    assert "Training step" not in {m.label for m in at.metric}      # nothing runs unasked
+    at.number_input(key="cost_batch").set_value(8).run()
+    at.button(key="cost_train_run").click().run()
+    assert not at.exception
+    memory = training_memory(vizcnn.trace("resnet18", (1, 3, 224, 224)), 8)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Training step"] == f"{memory.total_bytes / 2 ** 30:.3g} GiB"
+    assert metrics["Saved activations"] == f"{memory.activation_bytes / 2 ** 30:.3g} GiB"

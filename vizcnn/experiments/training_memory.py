@@ -26,15 +26,17 @@ Optimizer state per trainable parameter: SGD 0, SGD with momentum 1 buffer, Adam
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 import torch
 from torch import nn
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph
-from vizcnn.spec import ModelSource, TraceSpec
+from vizcnn.spec import ModelSource, ModelSpec, TraceSpec
 
 
 class Precision(str, Enum):
@@ -115,6 +117,16 @@ def stand_in(spec: TraceSpec) -> nn.Module:
     return model.to("meta")
 
 
+@lru_cache(maxsize=8)
+def _cached_stand_in(model: ModelSpec, dtype: torch.dtype) -> tuple[nn.Module, threading.Lock]:
+    """One meta stand-in per (model spec, dtype), reused: building a model costs about as
+    much as a trace. The lock lets one pass at a time hook it (app sessions are threads)."""
+    module = stand_in(TraceSpec(model, (), True))
+    if dtype != torch.float32:
+        module = module.to(dtype)
+    return module, threading.Lock()
+
+
 def _storage(tensor: torch.Tensor) -> int:
     return tensor.untyped_storage()._cdata
 
@@ -188,15 +200,17 @@ def training_memory(trace: Graph, batch: int | None = None, precision: Precision
     if isinstance(batch, bool) or not isinstance(batch, int) or batch <= 0:
         raise VizcnnError(f"batch must be a positive integer, got {batch!r}")
     shape = (batch, *shape[1:])
-    model = stand_in(trace.spec)
+    if trace.spec.model.source is ModelSource.MODULE:
+        stand_in(trace.spec)   # raises: a live module is never run
+    model, lock = _cached_stand_in(trace.spec.model, precision.compute_dtype)
     params = list(model.parameters())
     trainable = [p for p in params if p.requires_grad]
     n_params = sum(p.numel() for p in params)
     n_train = sum(p.numel() for p in trainable)
-    buffer_bytes = sum(b.numel() * b.element_size() for b in model.buffers())
-    if precision is not Precision.FP32:
-        model = model.to(precision.compute_dtype)
-    layers, copies = measure_saved(model, shape, precision.compute_dtype)
+    buffer_bytes = sum(b.numel() * 4 if b.is_floating_point() else b.numel() * b.element_size()
+                       for b in model.buffers())   # float32 buffers, as in the fp32 model
+    with lock:
+        layers, copies = measure_saved(model, shape, precision.compute_dtype)
     states = optimizer.states_per_param * n_train * 4
     if optimizer in (Optimizer.ADAM, Optimizer.ADAMW):
         states += 4 * len(trainable)    # one float32 step per parameter tensor
@@ -212,7 +226,8 @@ def max_batch(trace: Graph, budget_bytes: int, precision: Precision | str = Prec
     """The largest batch whose training step fits in ``budget_bytes`` (0 if none does).
 
     Saved activations grow linearly with the batch, so two meta passes (batch 1 and 2) give
-    the line; the candidate is then measured, and stepped down until it fits."""
+    the line; the candidate is then measured (and, should it not fit, the largest batch that
+    does is searched below it)."""
     if not budget_bytes > 0:
         raise VizcnnError(f"the memory budget must be positive, got {budget_bytes!r}")
     one = training_memory(trace, 1, precision, optimizer)
@@ -223,10 +238,17 @@ def max_batch(trace: Graph, budget_bytes: int, precision: Precision | str = Prec
     if per_sample <= 0:
         return limit
     guess = min(limit, 1 + math.floor((budget_bytes - one.total_bytes) / per_sample))
-    while guess > 1 and training_memory(trace, guess, precision, optimizer
-                                        ).total_bytes > budget_bytes:
-        guess -= 1
-    return guess
+
+    def fits(batch: int) -> bool:
+        return training_memory(trace, batch, precision, optimizer).total_bytes <= budget_bytes
+
+    if fits(guess):
+        return guess
+    low, high = 1, guess - 1          # batch 1 fits, the guess does not: search between
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid - 1)
+    return low
 
 
 def memory_rows(memory: TrainingMemory) -> list[dict[str, object]]:

@@ -11,6 +11,7 @@ import streamlit as st
 from vizcnn.render import charts
 from vizcnn.render.charts import HierarchyStyle, Metric
 from vizcnn.ui import cache
+from vizcnn.ui.costs_panel import render_costs_panel
 from vizcnn.ui.selection import Selection, TraceKey
 from vizcnn.ui.sidebar import KEEP
 from vizcnn.ui.strings import tr
@@ -75,3 +76,4 @@ def render_compute_tab(selection: Selection) -> None:
             tr(lang, "download_html"), data=_html_of(fig), on_click="ignore",
             file_name=f"{selection.file_stem}_{chart}.html", mime="text/html",
             key=f"dl_chart_{chart}", icon=":material/download:")
+    render_costs_panel(selection, cache.trace_for(selection.key))

@@ -625,7 +625,8 @@ def difference_rows(rec: Reconciliation) -> list[dict[str, Any]]:
 
 
 def figure_rows(rec: Reconciliation) -> list[dict[str, Any]]:
-    return [{"figure_macs": f.figure, "source": f.source, "convention": f.convention,
-             "reproduced_by": ", ".join(f.matches) or "none",
+    """One row per published MAC figure: who reproduces it, the nearest, then the source."""
+    return [{"figure_macs": f.figure, "reproduced_by": ", ".join(f.matches) or "none",
              "nearest": f.nearest, "nearest_value": f.nearest_value,
-             "gap_percent": round(100 * f.relative_gap, 2)} for f in rec.figures]
+             "gap_percent": round(100 * f.relative_gap, 2), "source": f.source,
+             "convention": f.convention} for f in rec.figures]
