@@ -102,6 +102,7 @@ def test_compute_tab_profiles_only_when_asked():
     at.run()
     at.session_state["tab"] = "Compute"
     at.run()
+    at.toggle(key="cost_show").set_value(True).run()
     assert not [m for m in at.metric if m.label.startswith("Forward pass")]
     at.button(key="cost_profile_run").click().run()
     assert not at.exception

@@ -161,6 +161,8 @@ def test_compute_tab_shows_counters_and_roofline():
     at.run()
     at.session_state["tab"] = "Compute"
     at.run()
+    assert len(at.get("plotly_chart")) == 5          # closed until asked
+    at.toggle(key="cost_show").set_value(True).run()
     assert not at.exception
     trace = vizcnn.trace("mobilenet_v2", (1, 3, 224, 224))
     share = memory_bound_share(roofline(layer_traffic(trace), DEVICE_PRESETS["NVIDIA T4"]))

@@ -220,6 +220,7 @@ def test_compute_tab_measures_training_memory_on_request():
     at = AppTest.from_file(str(HERE.parent.parent / "app.py"), default_timeout=120).run()
     at.session_state["tab"] = "Compute"
     at.run()
+    at.toggle(key="cost_show").set_value(True).run()
     assert "Training step" not in {m.label for m in at.metric}      # nothing runs unasked
     at.number_input(key="cost_batch").set_value(8).run()
     at.button(key="cost_train_run").click().run()

@@ -1,5 +1,6 @@
 """Compute tab, "Beyond MACs": why the FLOP counters disagree, where the bytes go (roofline),
-what a training step needs (training memory) and, opt-in, measured CPU latency.
+what a training step needs (training memory) and, opt-in, measured CPU latency. The section
+opens with a toggle, so the tab's breakdown charts stay first and alone until asked.
 
 Only widgets here: every number comes from :mod:`vizcnn.views.conventions`,
 :mod:`vizcnn.views.traffic`, :mod:`vizcnn.experiments.training_memory` and
@@ -30,6 +31,7 @@ from vizcnn.views import conventions as conv
 from vizcnn.views import traffic
 from vizcnn.views.stages import stage_of
 
+K_SHOW = "cost_show"
 K_DEVICE = "cost_device"
 K_DTYPE = "cost_dtype"
 K_BATCH = "cost_batch"
@@ -217,6 +219,9 @@ def render_costs_panel(selection: Selection, trace: Trace) -> None:
     """The "Beyond MACs" section of the Compute tab."""
     lang = selection.lang.value
     st.header(tr(lang, "cost.title"))
+    if not st.toggle(tr(lang, "cost.show"), key=K_SHOW, persist_state=KEEP):
+        st.caption(tr(lang, "cost.show.help"))
+        return
     _counters(selection, lang)
     _traffic(selection, trace, lang)
     _training_memory(selection, trace, lang)

@@ -214,6 +214,9 @@ EN: dict[str, str] = {
     "sw_rejected": "Rejected sizes: {sizes}. First reason: {error}",
     # compute tab, "Beyond MACs" (vizcnn/ui/costs_panel.py)
     "cost.title": "Beyond MACs",
+    "cost.show": "Show why the counters disagree, memory traffic, training memory and latency",
+    "cost.show.help": "What torchinfo, thop, ptflops, fvcore and others would report and why; "
+                      "bytes per layer on a roofline; will training fit; measured CPU time.",
     "cost.counters": "Why the FLOP counters disagree",
     "cost.counters.help": "What torchinfo, thop, ptflops (pytorch and aten backends), fvcore, "
                           "FlopCounterMode and calflops would report for this trace, from each "
@@ -453,6 +456,9 @@ ZH: dict[str, str] = {
     "sw_rejected": "不接受的尺寸：{sizes}。第一个原因：{error}",
     # 计算量页，“MACs 之外”（vizcnn/ui/costs_panel.py）
     "cost.title": "MACs 之外",
+    "cost.show": "显示：计数工具为何不同、访存量、训练内存与延迟",
+    "cost.show.help": "torchinfo、thop、ptflops、fvcore 等工具会报告什么以及原因；屋顶线上每层的访存字节数；"
+                      "训练是否放得下；实测 CPU 时间。",
     "cost.counters": "为什么各个 FLOPs 计数工具结果不同",
     "cost.counters.help": "按各工具的计数规则，给出 torchinfo、thop、ptflops（pytorch 与 aten 后端）、"
                           "fvcore、FlopCounterMode 和 calflops 对这个模型会报告的数值，并逐项说明与 "

@@ -299,7 +299,7 @@ def _torchinfo(node: Node, ctx: _Ctx) -> Delta:
         count = shape[0] * params
     if node.op in _CONVS and "Conv" in node.module_type:
         return [(Reason.BIAS, count - node.macs)] if count != node.macs else []
-    if node.op == "linear" and not _is_functional(node):
+    if node.op == "linear":
         if len(node.input_shapes[0]) > 2:
             return [(Reason.LINEAR_ND, count - node.macs)]
         return [(Reason.BIAS, count - node.macs)] if count != node.macs else []
@@ -501,8 +501,7 @@ _RULES: dict[Tool, Rule] = {
 
 def _thop_params(graph: Graph) -> int:
     """thop sums ``parameters()`` of the modules it has a rule for, once per module that ran."""
-    return sum(n.params for n in graph.nodes
-               if n.module_type in TORCH_MODULES and _thop_registered(n.module_type))
+    return sum(n.params for n in graph.nodes if _thop_registered(n.module_type))
 
 
 def _thop_registered(module_type: str) -> bool:
