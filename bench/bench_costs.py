@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Callable
+
+from bench_trace import best_ms   # the same best-of-N timer as the trace benchmark
 
 import vizcnn
 from vizcnn.experiments.profile import profile
@@ -20,15 +21,6 @@ from vizcnn.views.traffic import DEVICE_PRESETS, layer_traffic, roofline
 
 ZOO_224 = ["alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "resnet152",
            "mobilenet_v2", "mobilenet_v3_large", "shufflenet_v2_x1_0"]
-
-
-def best_ms(work: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best * 1000
 
 
 def views_against_trace(repeat: int) -> None:

@@ -92,6 +92,11 @@ def test_cli_profile(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["meta"]["runs"] == 1 and data["rows"][0]["layer"] == "conv1"
     assert main(["profile", "resnet18", "--repeats", "0"]) == 2
+    assert main(["profile-zoo", "--models", "shufflenet_v2_x1_0,mobilenet_v2", "--input",
+                 "1x3x64x64", "--repeats", "1", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("model,macs,median_ms") and len(lines) == 3
+    assert main(["profile-zoo", "--models", "nonet"]) == 2
 
 
 def test_compute_tab_profiles_only_when_asked():

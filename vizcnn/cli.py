@@ -285,6 +285,26 @@ def _profile(args: argparse.Namespace) -> str:
                                                  "runs": result.runs})
 
 
+def _profile_zoo(args: argparse.Namespace) -> str:
+    """MACs against measured latency across zoo models (the ShuffleNet V2 lesson)."""
+    from vizcnn.experiments import profile as prof
+    from vizcnn.render.cost_tables import write_rows
+    from vizcnn.render.cost_text import rows_text
+    from vizcnn.zoo import list_models
+
+    names = args.models.split(",") if args.models else list_models()
+    unknown = sorted(set(names) - set(list_models()))
+    if unknown:
+        raise VizcnnError(f"unknown zoo models: {', '.join(unknown)}")
+    size = parse_input_size(args.input or "1x3x224x224")
+    rows = prof.zoo_rows(prof.zoo_latency(names, size, args.repeats, args.time_limit,
+                                          args.threads))
+    title = (f"MACs against measured CPU latency at {'×'.join(map(str, size))} (median, "
+             f"random weights, threads: {args.threads})")
+    return title + "\n" + rows_text(rows) if args.format == "table" else write_rows(
+        rows, args.format, title)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vizcnn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -350,6 +370,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="torch threads (default 1: steady on a shared machine)")
     p.add_argument("--format", choices=["table", "json", "csv", "md"], default="table")
     p.set_defaults(run=_profile)
+    p = sub.add_parser("profile-zoo", help="MACs against measured CPU latency across the zoo")
+    p.add_argument("--models", help="comma-separated zoo names (default: every model)")
+    p.add_argument("--input", help="input shape (default 1x3x224x224)")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--time-limit", type=float, default=5.0, help="seconds per model")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--format", choices=["table", "json", "csv", "md"], default="table")
+    p.set_defaults(run=_profile_zoo)
     p = sub.add_parser("list", help="the models of the zoo")
     p.add_argument("--costs", action="store_true",
                    help="trace each model at its paper's input: a Markdown table of costs")

@@ -428,18 +428,25 @@ def _ptflops_hooked_total(graph: Graph) -> int:
                for hooked in [_ptflops_module(node, ctx)] if hooked is not None)
 
 
+def _norm_estimate(op: str, node: Node, ctx: _Ctx) -> Delta:
+    """fvcore's and calflops' shared norm estimate, per input element: BatchNorm at inference
+    2 (1 without affine), in training 5 (4); layer/group/instance norm 5 (4); LRN none."""
+    if op == "local_response_norm":
+        return []
+    affine = ctx.affine(node)
+    if op == "batch_norm" and not ctx.graph.training:
+        return [(Reason.NORM, (2 if affine else 1) * _in(node))]
+    return [(Reason.NORM, (5 if affine else 4) * _in(node))]
+
+
 def _fvcore(node: Node, ctx: _Ctx) -> Delta:
     """fvcore's default JIT handles (conv, linear, matmul, einsum without bias; norms;
     adaptive avg-pool 2-D; nearest/bilinear upsampling); everything else unsupported."""
     op = node.op
     if op in _WEIGHTED:
         return []
-    if op == "batch_norm":
-        per = (5 if ctx.affine(node) else 4) if ctx.graph.training else (
-            2 if ctx.affine(node) else 1)
-        return [(Reason.NORM, per * _in(node))]
-    if op in ("group_norm", "layer_norm", "instance_norm"):
-        return [(Reason.NORM, (5 if ctx.affine(node) else 4) * _in(node))]
+    if op in _NORMS:
+        return _norm_estimate(op, node, ctx)
     if op == "adaptive_avg_pool" and len(node.input_shapes[0]) == 4:
         return [(Reason.POOLING, _in(node))]
     if op == "interpolate" and len(node.output_shapes[0]) == 4:
@@ -483,12 +490,8 @@ def _calflops_flops(node: Node, ctx: _Ctx) -> Delta:
                           bias)] if bias else [])
     if op in _CALFLOPS_ACTIVATIONS or op in _POOLS or op in ("softmax", "interpolate"):
         return [(_category(node), _in(node))]
-    if op == "batch_norm":
-        per = (5 if ctx.affine(node) else 4) if ctx.graph.training else (
-            2 if ctx.affine(node) else 1)
-        return [(Reason.NORM, per * _in(node))]
-    if op in ("layer_norm", "group_norm", "instance_norm"):
-        return [(Reason.NORM, (5 if ctx.affine(node) else 4) * _in(node))]
+    if op in _NORMS:
+        return _norm_estimate(op, node, ctx)
     return []
 
 
