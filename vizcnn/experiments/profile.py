@@ -9,8 +9,8 @@ that CPU copy; time spent in functional ops between modules (residual adds, resh
 "(between modules)" row, so the rows add up to the whole forward. Medians over the repeats;
 the thread count is stated. A size limit refuses models too big to run here. Denormal floats
 are flushed to zero during the run (random weights make activations drift into them, and
-they are slow on CPUs); the thread count and the flag are restored afterwards. Zoo models get
-uniform random weights in ±1/√fan-in (fast to draw); a factory's model keeps its own init.
+they are slow on CPUs); the thread count and the flag are restored afterwards. Weights are
+the builder's own random initialisation (seeded).
 """
 
 from __future__ import annotations
@@ -72,32 +72,14 @@ def cpu_model(spec: TraceSpec, seed: int = 0) -> nn.Module:
 
     torch.manual_seed(seed)
     if spec.model.source is ModelSource.ZOO:
-        with torch.device("meta"):
-            model = build(spec.model.name, num_classes=spec.model.num_classes or 1000,
-                          **dict(spec.model.options))
-        model = _random_weights(model.to_empty(device="cpu"))
+        model = build(spec.model.name, num_classes=spec.model.num_classes or 1000,
+                      **dict(spec.model.options))      # the zoo's own random init
     else:
         model = build_spec(spec.model)    # imports the user's factory again
     if any(p.is_meta for p in model.parameters()):
         raise VizcnnError(f"{spec.model.name} builds on the meta device: profiling needs "
                           f"real weights")
     return model.eval()
-
-
-def _random_weights(model: nn.Module) -> nn.Module:
-    """Uniform weights in ±1/√fan-in (the scale of torch's default init, ~10× faster than
-    the zoo's own init for VGG's 138 M parameters); BN statistics reset, other buffers 0."""
-    with torch.no_grad():
-        for p in model.parameters():
-            fan_in = max(1, p[0].numel()) if p.dim() > 1 else max(1, p.numel())
-            p.uniform_(-fan_in ** -0.5, fan_in ** -0.5)
-        for module in model.modules():
-            for b in module._buffers.values():
-                if b is not None:
-                    b.zero_()
-            if isinstance(module, nn.modules.batchnorm._NormBase):
-                module.reset_running_stats()
-    return model
 
 
 def _dtype(spec: TraceSpec) -> torch.dtype:
