@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 from torch import nn
 
 import vizcnn
@@ -140,7 +139,6 @@ def test_the_stand_in_leaves_zoo_traces_alone():
 # --- against a real CPU forward and backward --------------------------------------------------
 _CHILD = r"""
 import json, os, sys, threading, time
-import torch
 sys.path.insert(0, os.path.dirname(sys.argv[1]))
 import importlib.util
 spec = importlib.util.spec_from_file_location("m", sys.argv[1]); m = importlib.util.module_from_spec(spec)
