@@ -113,3 +113,16 @@ def test_compute_tab_profiles_only_when_asked():
     assert not at.exception
     shown = [m for m in at.metric if m.label.startswith("Forward pass")]
     assert shown and "1 thread" in shown[0].label and shown[0].value.endswith("ms")
+
+
+def test_random_weights_are_real_and_bn_statistics_reset():
+    from vizcnn.experiments.profile import cpu_model
+
+    model = cpu_model(vizcnn.trace("resnet18", (1, 3, 64, 64)).spec)
+    weights = model.conv1.weight
+    assert weights.device.type == "cpu" and torch.isfinite(weights).all()
+    bound = (3 * 7 * 7) ** -0.5
+    assert weights.abs().max() <= bound and weights.std() > bound / 4
+    assert torch.equal(model.bn1.running_var, torch.ones(64))
+    assert torch.equal(model.bn1.running_mean, torch.zeros(64))
+    assert not model.training

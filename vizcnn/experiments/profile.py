@@ -9,8 +9,8 @@ that CPU copy; time spent in functional ops between modules (residual adds, resh
 "(between modules)" row, so the rows add up to the whole forward. Medians over the repeats;
 the thread count is stated. A size limit refuses models too big to run here. Denormal floats
 are flushed to zero during the run (random weights make activations drift into them, and
-they are slow on CPUs); the thread count and the flag are restored afterwards. Weights are
-the builder's own random initialisation (seeded).
+they are slow on CPUs); the thread count and the flag are restored afterwards. Zoo models get
+seeded uniform random weights (see :func:`_random_weights`); a factory keeps its own init.
 """
 
 from __future__ import annotations
@@ -72,14 +72,35 @@ def cpu_model(spec: TraceSpec, seed: int = 0) -> nn.Module:
 
     torch.manual_seed(seed)
     if spec.model.source is ModelSource.ZOO:
-        model = build(spec.model.name, num_classes=spec.model.num_classes or 1000,
-                      **dict(spec.model.options))      # the zoo's own random init
+        with torch.device("meta"):
+            model = build(spec.model.name, num_classes=spec.model.num_classes or 1000,
+                          **dict(spec.model.options))
+        model = _random_weights(model.to_empty(device="cpu"))
     else:
         model = build_spec(spec.model)    # imports the user's factory again
     if any(p.is_meta for p in model.parameters()):
         raise VizcnnError(f"{spec.model.name} builds on the meta device: profiling needs "
                           f"real weights")
     return model.eval()
+
+
+def _random_weights(model: nn.Module) -> nn.Module:
+    """Uniform weights in ±1/√fan-in (the scale of torch's default init) and reset BatchNorm
+    statistics: about 2× faster to draw than the zoo builders' own init for VGG-16's 138 M
+    parameters (2.4-2.8 s against 4.4-5.4 s on this loaded machine), which keeps the
+    profile within its time limit. Other buffers (the zoo has none) are zeroed."""
+    with torch.no_grad():
+        for p in model.parameters():
+            fan_in = p[0].numel() if p.dim() > 1 else p.numel()
+            p.uniform_(-max(1, fan_in) ** -0.5, max(1, fan_in) ** -0.5)
+        for module in model.modules():
+            if isinstance(module, nn.modules.batchnorm._NormBase) and module.track_running_stats:
+                module.reset_running_stats()
+            else:
+                for b in module._buffers.values():
+                    if b is not None:
+                        b.zero_()
+    return model
 
 
 def _dtype(spec: TraceSpec) -> torch.dtype:
