@@ -204,6 +204,10 @@ def test_every_reason_has_its_node_kind():
     assert (Reason.DOUBLE_COUNT, "pool") in reasons
     assert (Reason.BIAS, "conv") in reasons
     assert (Reason.TWO_PER_MAC, "conv") in reasons
+    mobile = {(d.reason, d.kind) for t in reconcile(vizcnn.trace(MobileBlockNet(), (
+        2, 3, 16, 16))).tools for d in t.differences}
+    assert (Reason.FORMULA, "conv_transpose") in mobile
+    assert (Reason.PER_SAMPLE, "all") in mobile          # ptflops at batch 2
 
 
 def test_published_figures_are_matched_to_conventions():
@@ -220,44 +224,79 @@ def test_published_figures_are_matched_to_conventions():
 
 
 # --- the real tools, on models of our own -----------------------------------------------------
-def _real_model() -> nn.Module:
+class MobileBlockNet(nn.Module):
+    """The mobile-net patterns: depthwise conv, ReLU6, Hardswish, an SE block (adaptive pool,
+    1×1 convs with bias, Sigmoid, ``x * s``), a residual ``+``, avg-pool, LayerNorm and
+    GroupNorm, and a transposed conv."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.expand = nn.Conv2d(3, 16, 1)
+        self.act = nn.ReLU6()
+        self.dw = nn.Conv2d(16, 16, 3, padding=1, groups=16, bias=False)
+        self.gn = nn.GroupNorm(4, 16)
+        self.hs = nn.Hardswish()
+        self.se_pool = nn.AdaptiveAvgPool2d(1)
+        self.se_fc1 = nn.Conv2d(16, 4, 1)
+        self.se_fc2 = nn.Conv2d(4, 16, 1)
+        self.gate = nn.Sigmoid()
+        self.pool = nn.AvgPool2d(2)
+        self.up = nn.ConvTranspose2d(16, 8, 2, stride=2)
+        self.ln = nn.LayerNorm(16)
+
+    def forward(self, x):
+        y = self.act(self.expand(x))
+        y = self.hs(self.gn(self.dw(y)))
+        s = self.gate(self.se_fc2(self.act(self.se_fc1(self.se_pool(y)))))
+        y = y * s + y
+        return self.ln(self.up(self.pool(y)))
+
+
+REAL_MODELS = {"mixed": MixedNet, "mobile": MobileBlockNet}
+
+
+def _real(name: str) -> nn.Module:
     torch.manual_seed(0)
-    return MixedNet().eval()
+    return REAL_MODELS[name]().eval()
 
 
-def test_real_thop_agrees():
+@pytest.mark.parametrize("name", sorted(REAL_MODELS))
+def test_real_thop_agrees(name):
     thop = pytest.importorskip("thop")
-    model = _real_model()
+    model = _real(name)
     macs, params = thop.profile(model, inputs=(torch.randn(2, 3, 16, 16),), verbose=False)
-    graph = vizcnn.trace(_real_model(), (2, 3, 16, 16))
+    graph = vizcnn.trace(_real(name), (2, 3, 16, 16))
     emulated = count(graph, Tool.THOP)
     assert int(macs) == emulated.value and int(params) == emulated.params
 
 
-def test_real_ptflops_agrees_with_both_backends():
+@pytest.mark.parametrize("name", sorted(REAL_MODELS))
+def test_real_ptflops_agrees_with_both_backends(name):
     ptflops = pytest.importorskip("ptflops")
-    graph = vizcnn.trace(_real_model(), (2, 3, 16, 16))
+    graph = vizcnn.trace(_real(name), (2, 3, 16, 16))
     for backend, tool in (("pytorch", Tool.PTFLOPS_PYTORCH), ("aten", Tool.PTFLOPS_ATEN)):
         macs, params = ptflops.get_model_complexity_info(
-            _real_model(), (3, 16, 16), as_strings=False, print_per_layer_stat=False,
+            _real(name), (3, 16, 16), as_strings=False, print_per_layer_stat=False,
             backend=backend, input_constructor=lambda _: torch.randn(2, 3, 16, 16))
         assert (macs, params) == (count(graph, tool).value, count(graph, tool).params), backend
 
 
-def test_real_fvcore_agrees():
+@pytest.mark.parametrize("name", sorted(REAL_MODELS))
+def test_real_fvcore_agrees(name):
     fvcore = pytest.importorskip("fvcore.nn")
-    analysis = fvcore.FlopCountAnalysis(_real_model(), (torch.randn(2, 3, 16, 16),))
+    analysis = fvcore.FlopCountAnalysis(_real(name), (torch.randn(2, 3, 16, 16),))
     analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-    graph = vizcnn.trace(_real_model(), (2, 3, 16, 16))
+    graph = vizcnn.trace(_real(name), (2, 3, 16, 16))
     assert analysis.total() == count(graph, Tool.FVCORE).value
 
 
-def test_real_flop_counter_mode_agrees():
+@pytest.mark.parametrize("name", sorted(REAL_MODELS))
+def test_real_flop_counter_mode_agrees(name):
     from torch.utils.flop_counter import FlopCounterMode
 
     with FlopCounterMode(display=False) as mode:
-        _real_model()(torch.randn(2, 3, 16, 16))
-    graph = vizcnn.trace(_real_model(), (2, 3, 16, 16))
+        _real(name)(torch.randn(2, 3, 16, 16))
+    graph = vizcnn.trace(_real(name), (2, 3, 16, 16))
     assert mode.get_total_flops() == count(graph, Tool.FLOPCOUNTER).value
 
 

@@ -31,6 +31,7 @@ WORDS: dict[str, dict[str, str]] = {
     "reason.subclass_missed": {"en": "subclass missed", "zh": "漏计的子类"},
     "reason.two_per_mac": {"en": "2 FLOPs per MAC", "zh": "每次乘加计 2 FLOPs"},
     "reason.per_sample": {"en": "divided by batch", "zh": "按批大小平均"},
+    "reason.formula": {"en": "another formula", "zh": "不同的计算公式"},
     "roof.title": {"en": "{model} on the {device} roofline: FLOPs per byte moved (unfused "
                          "kernels, {dtype})<br>below the ridge at {ridge:.3g} FLOP/B a layer is "
                          "memory-bound (open markers); {zero} layers with 0 FLOPs move {zero_mb:.3g} "

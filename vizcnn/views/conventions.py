@@ -15,7 +15,9 @@ What the graph cannot tell, and what is assumed (stated once, here and in the RE
   ``interpolate`` is called with ``scale_factor`` (calflops counts ``prod(size)`` otherwise);
 * a module's parameters are named ``weight``/``bias`` (torchinfo counts no others);
 * a leaf module is a torch class when its class name is one of torch.nn's; a user class of the
-  same name would be taken for it. The interpolation mode is read back from the node's FLOPs.
+  same name would be taken for it. The interpolation mode is read back from the node's FLOPs;
+* the graph is counted in the mode it was traced in (ptflops itself switches the model to
+  eval first, so for a model traced in train mode its figure is the eval graph's).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Reason(str, Enum):
     SUBCLASS_MISSED = "subclass_missed"      # rule chosen by exact class: a subclass counts 0
     TWO_PER_MAC = "two_per_mac"              # the tool reports FLOPs = 2 × MACs
     PER_SAMPLE = "per_sample"                # ptflops divides its module hooks by the batch
+    FORMULA = "formula"                      # another formula for the op (thop's ConvTranspose)
 
 
 REASON_TEXT: dict[Reason, str] = {
@@ -70,6 +73,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.SUBCLASS_MISSED: "layer of a subclass / unknown class not counted",
     Reason.TWO_PER_MAC: "FLOPs: 2 per multiply-accumulate",
     Reason.PER_SAMPLE: "module-hook counts divided by the batch size (functionals not)",
+    Reason.FORMULA: "another formula for the op (thop: the conv formula on a transposed conv)",
 }
 
 TOOL_RULES: dict[Tool, str] = {
@@ -315,8 +319,13 @@ def _thop(node: Node, ctx: _Ctx) -> Delta:
         return _missed(node, Reason.FUNCTIONAL_MISSED)
     if mt not in TORCH_MODULES:
         return _missed(node, Reason.SUBCLASS_MISSED)
-    if mt in _TORCH_CONV | _TORCH_CONV_T:
+    if mt in _TORCH_CONV:
         return []       # output elements × C_in/groups × kernel area, no bias: vizcnn MACs
+    if mt in _TORCH_CONV_T:   # the same formula, which for a transposed conv is not its MACs
+        inp = node.input_shapes[0]
+        groups = node.attrs.get("groups", 1)
+        kernel = math.prod(node.attrs.get("kernel_size", (1,)))
+        return [(Reason.FORMULA, _out(node) * (inp[1] // groups) * kernel - node.macs)]
     if mt == "Linear":
         return []       # in_features × output elements, no bias
     if mt in _TORCH_BN | _TORCH_IN | {"LayerNorm"}:
@@ -370,7 +379,10 @@ def _ptflops_module(node: Node, ctx: _Ctx) -> tuple[int, Reason] | None:
     if mt in _TORCH_MAXPOOL | _TORCH_AVGPOOL | _TORCH_ADAPTIVE_AVG:
         return _in(node), Reason.POOLING
     if mt in _TORCH_BN | _TORCH_IN | {"GroupNorm", "LayerNorm"}:
-        return (2 if ctx.affine(node) else 1) * _in(node), Reason.NORM
+        # ×2 only when the module has an ``affine`` attribute set: LayerNorm's is named
+        # ``elementwise_affine``, so ptflops counts it 1 per element
+        affine = ctx.affine(node) and mt != "LayerNorm"
+        return (2 if affine else 1) * _in(node), Reason.NORM
     if mt == "Upsample":
         return _out(node) // _batch(node), Reason.OTHER_ELEMENTWISE
     return None
