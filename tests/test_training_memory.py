@@ -139,6 +139,7 @@ def test_the_stand_in_leaves_zoo_traces_alone():
 # --- against a real CPU forward and backward --------------------------------------------------
 _CHILD = r"""
 import json, os, sys, threading, time
+import torch
 sys.path.insert(0, os.path.dirname(sys.argv[1]))
 import importlib.util
 spec = importlib.util.spec_from_file_location("m", sys.argv[1]); m = importlib.util.module_from_spec(spec)

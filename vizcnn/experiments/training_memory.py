@@ -119,7 +119,7 @@ def stand_in(spec: TraceSpec) -> nn.Module:
 
 @lru_cache(maxsize=8)
 def _cached_stand_in(model: ModelSpec, dtype: torch.dtype) -> tuple[nn.Module, threading.Lock]:
-    """One meta stand-in per (model spec, dtype), reused: building a model costs about as
+    """One meta stand-in per (zoo model spec, dtype), reused: building a model costs about as
     much as a trace. The lock lets one pass at a time hook it (app sessions are threads)."""
     module = stand_in(TraceSpec(model, (), True))
     if dtype != torch.float32:
@@ -200,9 +200,10 @@ def training_memory(trace: Graph, batch: int | None = None, precision: Precision
     if isinstance(batch, bool) or not isinstance(batch, int) or batch <= 0:
         raise VizcnnError(f"batch must be a positive integer, got {batch!r}")
     shape = (batch, *shape[1:])
-    if trace.spec.model.source is ModelSource.MODULE:
-        stand_in(trace.spec)   # raises: a live module is never run
-    model, lock = _cached_stand_in(trace.spec.model, precision.compute_dtype)
+    if trace.spec.model.source is ModelSource.ZOO:
+        model, lock = _cached_stand_in(trace.spec.model, precision.compute_dtype)
+    else:   # a factory's file may change between calls: build it afresh (a module raises)
+        model, lock = stand_in(trace.spec).to(precision.compute_dtype), threading.Lock()
     params = list(model.parameters())
     trainable = [p for p in params if p.requires_grad]
     n_params = sum(p.numel() for p in params)
