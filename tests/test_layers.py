@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("api", "loader"),                                  # trace(), factories
     ("experiments",),                                   # anything that builds and traces again
     ("teach", "render"),                                # the lessons; DOT, charts, tables
-    ("ui", "cli", "__main__", "app", "__init__"),       # front ends; the package's public names
+    ("ui", "cli", "cli_costs", "__main__", "app", "__init__"),  # front ends; public names
 )
 NARROW: dict[str, frozenset[str]] = {"views": frozenset({"errors", "graph", "words", "views"})}
 

@@ -20,6 +20,7 @@ _HOME = {
     "Node": "vizcnn.graph", "OpKind": "vizcnn.graph",
     "build": "vizcnn.zoo", "list_families": "vizcnn.zoo", "list_models": "vizcnn.zoo",
     "model_card": "vizcnn.zoo",
+    "conventions": "vizcnn.experiments.reconcile",
 }
 
 __all__ = sorted(_HOME)
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from vizcnn.experiments import accepted_sides, min_input_size  # noqa: F401
     from vizcnn.errors import ShapeError, VizcnnError  # noqa: F401
     from vizcnn.graph import Edge, Graph, ModuleInfo, Node, OpKind  # noqa: F401
+    from vizcnn.experiments.reconcile import conventions  # noqa: F401
     from vizcnn.zoo import build, list_families, list_models, model_card  # noqa: F401
 
 

@@ -15,6 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Sequence
 
+from vizcnn.cli_costs import add_cost_commands
 from vizcnn.errors import VizcnnError
 from vizcnn.words import fmt_shape, human
 
@@ -314,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_export)
     p = model_command("min-size", "the smallest square input the model accepts")
     p.set_defaults(run=_min_size)
+    add_cost_commands(sub, model_command)   # conventions, traffic, training-memory, profile
     p = sub.add_parser("list", help="the models of the zoo")
     p.add_argument("--costs", action="store_true",
                    help="trace each model at its paper's input: a Markdown table of costs")
