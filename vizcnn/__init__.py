@@ -7,6 +7,8 @@ shapes, parameters and costs; the zoo (``vizcnn.build("resnet50")``) holds the c
 from __future__ import annotations
 
 from vizcnn.api import Trace, accepted_sides, min_input_size, trace
+from vizcnn.checkpoint import match_checkpoint, read_checkpoint
+from vizcnn.model_files import load_onnx
 from vizcnn.errors import ShapeError, VizcnnError
 from vizcnn.graph import Edge, Graph, ModuleInfo, Node, OpKind
 from vizcnn.zoo import build, list_families, list_models, model_card
@@ -14,4 +16,5 @@ from vizcnn.zoo import build, list_families, list_models, model_card
 __all__ = [
     "Edge", "Graph", "accepted_sides", "ModuleInfo", "Node", "OpKind", "ShapeError", "Trace", "VizcnnError",
     "build", "list_families", "list_models", "min_input_size", "model_card", "trace",
+    "load_onnx", "match_checkpoint", "read_checkpoint",
 ]
