@@ -66,7 +66,7 @@ def check_file(path: str | Path, limits: Limits = DEFAULT_LIMITS, name: str | No
     if size == 0:
         raise VizcnnError(f"{name} is empty (0 bytes)", reason="empty")
     if size > limits.max_bytes:
-        raise VizcnnError(f"{name} is {size / MB:.1f} MB: over the {limits.max_bytes / MB:g} MB "
+        raise VizcnnError(f"{name} is {_amount(size)}: over the {_amount(limits.max_bytes)} "
                           f"limit for model files", reason="too large")
     with open(path, "rb") as f:
         head = f.read(16)
@@ -83,6 +83,10 @@ def check_file(path: str | Path, limits: Limits = DEFAULT_LIMITS, name: str | No
     if kind is FileKind.SAFETENSORS:
         _check_safetensors_header(name, head, size)
     return kind
+
+
+def _amount(size: int) -> str:
+    return f"{size / MB:g} MB" if size >= MB else f"{size:,} bytes"
 
 
 def _check_safetensors_header(name: str, head: bytes, size: int) -> None:

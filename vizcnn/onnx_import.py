@@ -383,6 +383,8 @@ class _Importer:
             inferred = shape_inference.infer_shapes(self.model, check_type=False,
                                                     strict_mode=False, data_prop=True)
         except Exception as error:  # onnx raises its own exception types for bad graphs
+            if "bad_alloc" in str(error):
+                raise MemoryError(str(error)) from None
             raise VizcnnError(f"ONNX shape inference failed: {str(error).splitlines()[0]}"
                               ) from None
         graph = inferred.graph
