@@ -132,8 +132,25 @@ def load_onnx(path: str | Path, input_size: Sequence[Any] | None = None, *,
     return Trace.from_dict(data)
 
 
+def file_notes(trace: Trace) -> list[str]:
+    """What a reader of an ONNX trace's totals must know, beside the totals."""
+    from vizcnn.onnx_import import folded_batchnorms
+    from vizcnn.spec import ModelSource
+
+    if trace.spec is None or trace.spec.model.source is not ModelSource.ONNX:
+        return []
+    notes = ["read from an ONNX file, never run; ONNX does not mark trainable tensors"]
+    folded = folded_batchnorms(trace)
+    if folded:
+        notes.append(f"the exporter folded BatchNorm into {folded} convolution(s): their "
+                     f"scale and shift are inside the conv weights and bias, no BatchNorm "
+                     f"params, buffers or FLOPs are left")
+    return notes
+
+
 def _plain(size: Sequence[Any]) -> list:
     return [_plain(s) if isinstance(s, (tuple, list)) else int(s) for s in size]
 
 
-__all__ = ["EXTENSIONS", "FileKind", "check_file", "digest", "file_kind", "load_onnx"]
+__all__ = ["EXTENSIONS", "FileKind", "check_file", "digest", "file_kind", "file_notes",
+           "load_onnx"]
