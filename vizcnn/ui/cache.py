@@ -18,6 +18,7 @@ from vizcnn.api import Trace
 from vizcnn.loader import load_factory
 from vizcnn.render.dot import GraphOptions, to_dot
 from vizcnn.render.graphviz_run import render
+from vizcnn.ui import upload
 from vizcnn.ui.selection import Source, TraceKey
 from vizcnn.views.sweep import ComparePoint, compare
 
@@ -57,6 +58,8 @@ def _zoo_trace(name: str, options: tuple[tuple[str, Any], ...], input_shape: tup
 def trace_for(key: TraceKey) -> Trace:
     """The trace of a selection (see :attr:`Selection.key`); raises VizcnnError."""
     source, model, options, shape, num_classes, training = key
+    if source == Source.USER.value and upload.is_upload(model):  # a file: read, never run
+        return upload.trace_of(model, shape)
     if source == Source.USER.value:
         return _user_trace(model, shape, training)
     return _zoo_trace(model, options, shape, num_classes, training)

@@ -11,6 +11,7 @@ from vizcnn.units import human
 from vizcnn.ui.cache import user_models_allowed
 from vizcnn.ui.selection import Selection, Source
 from vizcnn.ui.strings import tr
+from vizcnn.ui.upload import is_upload
 
 EXAMPLE_FILE = '''# my_models.py
 from torch import nn
@@ -53,6 +54,9 @@ def render_model_card(selection: Selection) -> None:
 def render_user_intro(selection: Selection) -> bool:
     """Explain the "Your model" mode; True when a spec is given and the mode is enabled."""
     lang = selection.lang.value
+    if is_upload(selection.model):  # a model file: data, allowed on every server
+        st.markdown(f"### {tr(lang, 'upload_title')}: `{selection.title}`")
+        return True
     if not user_models_allowed():
         st.warning(tr(lang, "user_disabled"), icon="🔒")
         st.code("VIZCNN_ALLOW_USER_MODELS=1 streamlit run app.py", language="bash")

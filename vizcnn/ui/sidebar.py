@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 import vizcnn
-from vizcnn.ui import query
+from vizcnn.ui import query, upload
 from vizcnn.ui.cache import user_models_allowed
 from vizcnn.ui.selection import Lang, Selection, Source
 from vizcnn.ui.strings import LANG_NAMES, tab_labels, tr
@@ -256,7 +256,8 @@ def render_sidebar() -> Selection:
         if source is Source.ZOO:
             model, options, classes = _zoo_controls(lang)
         else:
-            model, options, classes = _user_controls(lang), (), 1000
+            model = upload.render_upload(lang) or _user_controls(lang)
+            options, classes = (), 1000
         mode = st.radio(tr(lang, "mode"), ["eval", "train"], key=K_MODE, persist_state=KEEP,
                         horizontal=True, format_func=lambda m: tr(lang, f"mode.{m}"),
                         help=tr(lang, "mode_help"))
