@@ -30,11 +30,14 @@ def input_size(name: str) -> tuple[int, int, int, int]:
 
 
 def export(name: str, path: Path, *, dynamo: bool = False, fold: bool = False,
-           **options) -> Path:
+           external: bool = False, **options) -> Path:
     """Export the zoo model ``name`` (eval mode, random weights) to ``path``.
 
     The old exporter folds BatchNorm into the conv unless ``fold`` is off (it is off by
     default here, so the file keeps every parameter); the current one (``dynamo``) folds.
+    ``external`` (old exporter): the weights are not written; the file names them as
+    external data (a ``.data`` file that does not exist), which is how the current exporter
+    stores them and what vizcnn never reads. It saves writing VGG's half a gigabyte.
     """
     model = randomized(vizcnn.build(name, **options).eval())
     x = torch.randn(input_size(name))
@@ -44,8 +47,29 @@ def export(name: str, path: Path, *, dynamo: bool = False, fold: bool = False,
             torch.onnx.export(model, (x,), str(path), dynamo=True, verbose=False)
         else:
             torch.onnx.export(model, (x,), str(path), dynamo=False, do_constant_folding=fold,
-                              input_names=["image"], output_names=["logits"])
+                              input_names=["image"], output_names=["logits"],
+                              export_params=not external)
+    if external:
+        _weights_as_external_data(path)
     return path
+
+
+def _weights_as_external_data(path: Path) -> None:
+    """Turn the graph inputs that stand for weights into initializers whose data lives in a
+    side file (never written: only the shapes matter)."""
+    model = onnx.load(str(path))
+    graph = model.graph
+    weights = [value for value in graph.input if value.name != "image"]
+    for value in weights:
+        tensor = graph.initializer.add()
+        tensor.name = value.name
+        tensor.data_type = value.type.tensor_type.elem_type
+        tensor.dims.extend(d.dim_value for d in value.type.tensor_type.shape.dim)
+        tensor.data_location = TensorProto.EXTERNAL
+        entry = tensor.external_data.add()
+        entry.key, entry.value = "location", path.name + ".data"
+        graph.input.remove(value)
+    onnx.save(model, str(path))
 
 
 def hand_written(path: Path) -> Path:

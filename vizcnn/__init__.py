@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from vizcnn.api import Trace, accepted_sides, min_input_size, trace
 from vizcnn.checkpoint import match_checkpoint, read_checkpoint
-from vizcnn.model_files import load_onnx
 from vizcnn.errors import ShapeError, VizcnnError
 from vizcnn.graph import Edge, Graph, ModuleInfo, Node, OpKind
+from vizcnn.model_files import load_onnx
 from vizcnn.zoo import build, list_families, list_models, model_card
 
 __all__ = [

@@ -38,7 +38,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import onnx
 from onnx import helper, numpy_helper, shape_inference
@@ -80,7 +80,12 @@ _CLASS_OF_OP = {
 def _cost(op: str, call: dict[str, Any], outputs: tuple[Shape, ...]) -> Cost | None:
     """The one place this module calls vizcnn's cost formulas (``None``: no formula)."""
     formula = COSTS.get(op)
-    return formula(call, outputs) if formula else None
+    if formula is None:
+        return None
+    try:
+        return formula(call, outputs)
+    except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError):
+        return None  # a node whose attributes the formula cannot read: uncounted
 
 
 # --- reading one ONNX node as a vizcnn op ----------------------------------------------------
@@ -100,6 +105,11 @@ class _Op:
     folded_bn: bool = False
     attrs: dict[str, Any] = field(default_factory=dict)
     cost: Cost | None = None
+    shapes_known: bool = True       # False: shape inference left a shape open
+
+    @property
+    def uncounted_as(self) -> str:
+        return self.op if self.shapes_known else f"{self.op} (shape unknown)"
 
 
 def _attributes(node: onnx.NodeProto) -> dict[str, Any]:
@@ -362,9 +372,8 @@ def _topological(nodes: Sequence[onnx.NodeProto], known: set[str]) -> list[onnx.
 class _Importer:
     """Turns one ONNX ModelProto into the nodes, edges and modules of a Trace."""
 
-    def __init__(self, model: onnx.ModelProto, name: str) -> None:
+    def __init__(self, model: onnx.ModelProto) -> None:
         self.model = model
-        self.name = name
         graph = model.graph
         self.initializers = {t.name: t for t in graph.initializer}
         self.inputs = [i for i in graph.input if i.name not in self.initializers]
@@ -419,7 +428,6 @@ class _Importer:
                 continue
             data.update(node.output)
             self.ops.append(self._op(index, node, ins, data))
-        self.alias = alias
         self.outputs = [alias.get(o.name, o.name) for o in graph.output]
 
     def _constant(self, node: onnx.NodeProto, ins: list[str]) -> None:
@@ -470,7 +478,8 @@ class _Importer:
             scope, classes = self._conv_scope(ins, scope, classes)
         return _Op(index, node.op_type, op, call, [i for i in ins if i in data],
                    [i for i in ins if i and i not in data], outputs, scope, classes,
-                   folded_bn=folded and node.op_type == "Conv", attrs=attrs, cost=cost)
+                   folded_bn=folded and node.op_type == "Conv", attrs=attrs, cost=cost,
+                   shapes_known=known)
 
     def _conv_scope(self, ins: list[str], scope: list[str], classes: list[str]
                     ) -> tuple[list[str], list[str]]:
@@ -518,7 +527,7 @@ class _Importer:
                                       self._dtype(value)))
                 self._claim(node, op, counted)
                 if op.cost is None:
-                    node.uncounted = (*node.uncounted, op.op)
+                    node.uncounted = (*node.uncounted, op.uncounted_as)
                 else:
                     node.macs += op.cost.macs
                     node.flops += op.cost.flops
@@ -737,7 +746,7 @@ def onnx_to_trace(model: onnx.ModelProto, name: str, input_size: Sequence[Any] |
         if any(not s or min(s) <= 0 for s in sizes):
             raise ShapeError(f"input size {input_size!r}: every dimension must be a positive "
                              f"integer")
-    importer = _Importer(model, name)
+    importer = _Importer(model)
     input_shapes = importer.infer(sizes)
     importer.read()
     nodes, edges, modules, windows = importer.nodes(input_shapes)

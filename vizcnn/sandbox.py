@@ -123,5 +123,10 @@ def _child_main() -> None:
         result = {"ok": False, "error": f"{Path(request['path']).name}: reading stopped at "
                   f"the memory limit; the file is too large or malformed",
                   "reason": "memory limit"}
+    except Exception as error:  # a parser's own error on a malformed file: say it, no trace
+        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        result = {"ok": False, "error": f"{Path(request['path']).name} cannot be read "
+                  f"({type(error).__name__}{': ' + text if text else ''})",
+                  "reason": "malformed"}
     print(_MARK + json.dumps(result), flush=True)
 
