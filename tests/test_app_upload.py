@@ -42,15 +42,17 @@ def _saved(obj) -> bytes:
 
 
 def test_onnx_upload_is_traced_and_drawn(tmp_path):
-    path = export("resnet18", tmp_path / "r18.onnx")
+    path = export("resnet18", tmp_path / "r18.onnx", fold=True)
     at = _upload(_app(), "r18.onnx", path.read_bytes())
     _clean(at)
     text = " ".join(m.value for m in at.markdown)
     assert "r18.onnx" in text
-    want = vizcnn.trace("resnet18", (1, 3, 224, 224))
+    want = vizcnn.load_onnx(path)
     assert human(want.params) in text and human(want.macs) in text
     assert any("vizcnn-graph" in m.value and "<svg" in m.value for m in at.markdown)
     assert "200 MB" in " ".join(c.value for c in at.sidebar.get("caption"))
+    captions = " ".join(c.value for c in at.caption)
+    assert "never run" in captions and "folded BatchNorm into 20 convolution(s)" in captions
 
 
 def test_bad_files_get_a_message_and_the_app_keeps_working(tmp_path):

@@ -139,7 +139,8 @@ def file_notes(trace: Trace) -> list[str]:
 
     if trace.spec is None or trace.spec.model.source is not ModelSource.ONNX:
         return []
-    notes = ["read from an ONNX file, never run; ONNX does not mark trainable tensors"]
+    notes = ["read from an ONNX file, never run; ONNX does not mark trainable tensors, so "
+             "trainable = params"]
     folded = folded_batchnorms(trace)
     if folded:
         notes.append(f"the exporter folded BatchNorm into {folded} convolution(s): their "

@@ -11,7 +11,7 @@ from vizcnn.units import human
 from vizcnn.ui.cache import user_models_allowed
 from vizcnn.ui.selection import Selection, Source
 from vizcnn.ui.strings import tr
-from vizcnn.ui.upload import is_upload
+from vizcnn.ui.upload import file_notes, is_upload
 
 EXAMPLE_FILE = '''# my_models.py
 from torch import nn
@@ -79,6 +79,8 @@ def render_summary(selection: Selection, trace: Trace) -> None:
     st.markdown(tr(lang, "summary", shape=shape, params=human(trace.params),
                    macs=human(trace.macs), flops=human(trace.flops), mode=mode,
                    layers=sum(1 for n in trace.nodes if n.op not in ("input", "output"))))
+    for note in file_notes(trace, lang):  # an ONNX file: read, never run; folded BatchNorm
+        st.caption(note)
 
 
 def render_header(selection: Selection) -> bool:

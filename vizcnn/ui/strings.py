@@ -106,6 +106,11 @@ EN: dict[str, str] = {
     "upload_open": "Open it in the model zoo",
     "upload_no_fit": "This checkpoint fits no zoo model.\n\n{why}",
     "upload_title": "Model file",
+    "note_onnx": "Read from an ONNX file, never run. ONNX does not mark trainable tensors, "
+                 "so trainable = params; BatchNorm has no num_batches_tracked buffer.",
+    "note_bn_folded": "The exporter folded BatchNorm into {n} convolution(s): their scale and "
+                      "shift are inside the conv weights and bias, so no BatchNorm params, "
+                      "buffers or FLOPs are left.",
     # graph tab
     "g_depth": "Depth",
     "g_depth_help": "Modules nested deeper than this are drawn as single boxes.",
@@ -319,6 +324,10 @@ ZH: dict[str, str] = {
     "upload_open": "在模型库中打开",
     "upload_no_fit": "这个检查点不对应模型库中的任何模型。\n\n{why}",
     "upload_title": "模型文件",
+    "note_onnx": "从 ONNX 文件读取，绝不运行。ONNX 不标记可训练张量，因此可训练参数 = 参数；"
+                 "BatchNorm 没有 num_batches_tracked 缓冲区。",
+    "note_bn_folded": "导出器已把 BatchNorm 折叠进 {n} 个卷积：其缩放和平移并入卷积的权重和偏置，"
+                      "因此不再有 BatchNorm 的参数、缓冲区或 FLOPs。",
     # graph tab
     "g_depth": "深度",
     "g_depth_help": "嵌套比这更深的模块画成一个方框。",

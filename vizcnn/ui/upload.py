@@ -81,6 +81,20 @@ def _match(digest: str, name: str) -> dict[str, Any]:
             "spec": None if fit is None else (fit.name, dict(fit.options), fit.num_classes)}
 
 
+def file_notes(trace: Trace, lang: str) -> list[str]:
+    """What to say beside the totals of an ONNX trace (nothing for other traces)."""
+    from vizcnn.onnx_import import folded_batchnorms
+    from vizcnn.spec import ModelSource
+
+    if trace.spec is None or trace.spec.model.source is not ModelSource.ONNX:
+        return []
+    notes = [tr(lang, "note_onnx")]
+    folded = folded_batchnorms(trace)
+    if folded:
+        notes.append(tr(lang, "note_bn_folded", n=folded))
+    return notes
+
+
 def _read(uploaded: Any) -> dict[str, Any]:
     """Check and parse one upload: the model string of an ONNX file, a checkpoint's match,
     or the error to show."""
