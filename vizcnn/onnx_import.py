@@ -537,7 +537,7 @@ class _Importer:
                     window = _window(op.op, op.attrs, first_in, out)
                     if window is not None:
                         windows.setdefault(node.id, []).append(window)
-            outs = self._outputs(group, made)
+            outs = self._outputs(group)
             node.output_shapes = tuple(self.shapes.get(o, ()) for o in outs)
             node.activation_bytes = sum(math.prod(self.shapes[o]) * self._size(o)
                                         for o in outs if o in self.shapes)
@@ -563,6 +563,7 @@ class _Importer:
         for op in self.ops:
             for value in op.data_inputs:
                 consumers[value].append(op)
+        by_path = {p: c for o in self.ops for p, c in zip(o.scope, o.classes)}
         for op in reversed(self.ops):
             if op.scope:
                 continue
@@ -575,7 +576,6 @@ class _Importer:
                 if len(set(level)) > 1:
                     break
                 common.append(level[0])
-            by_path = {p: c for o in self.ops for p, c in zip(o.scope, o.classes)}
             op.scope, op.classes = common, [by_path.get(p, "") for p in common]
 
     def _split_calls(self) -> None:
@@ -583,7 +583,7 @@ class _Importer:
         when that module exists, as a trace calls it ``relu#1``."""
         paths = {p for op in self.ops for p in op.scope}
         for op in self.ops:
-            for i, path in enumerate(op.scope):
+            for path in list(op.scope):
                 match = re.fullmatch(r"(.+)_(\d+)", path)
                 if match and match.group(1) in paths:
                     base = match.group(1)
@@ -637,7 +637,7 @@ class _Importer:
         n = max(1, len(first) - 2) if isinstance(first, tuple) else 2
         return template.format(n=n)
 
-    def _outputs(self, group: list[_Op], made: set[str]) -> list[str]:
+    def _outputs(self, group: list[_Op]) -> list[str]:
         """Values of the group used outside it (or as graph outputs), in order."""
         inside = {id(op) for op in group}
         used_outside = {v for op in self.ops if id(op) not in inside for v in op.data_inputs}
