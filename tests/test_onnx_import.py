@@ -181,3 +181,23 @@ def test_unknown_ops_are_listed_as_uncounted(tmp_path):
     assert t.uncounted == {"Erf": 1}
     assert t.node("/Erf").uncounted == ("Erf",)
     assert t.flops == 4
+
+
+def test_attention_op_counts_two_matmuls_and_a_softmax(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    q = helper.make_tensor_value_info("q", TensorProto.FLOAT, [1, 2, 4, 8])
+    k = helper.make_tensor_value_info("k", TensorProto.FLOAT, [1, 2, 6, 8])
+    v = helper.make_tensor_value_info("v", TensorProto.FLOAT, [1, 2, 6, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 8])
+    graph = helper.make_graph([helper.make_node("Attention", ["q", "k", "v"], ["y"])], "att",
+                              [q, k, v], [y])
+    path = tmp_path / "att.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 23)]), path)
+    t = read_onnx(path)
+    scores = 1 * 2 * 4 * 6
+    assert t.macs == scores * 8 + (1 * 2 * 4 * 8) * 6      # Q·Kᵀ, then softmax(…)·V
+    assert t.flops == 2 * t.macs + 3 * scores               # softmax: 3 FLOPs per score
+    assert not t.uncounted
+    assert t.node("/attention").kind == "matmul"

@@ -627,6 +627,8 @@ class _Importer:
                     call_index=index, attrs=dict(main.attrs))
         if leaf is not None:
             node.kind = Tracer._leaf_kind(node, [op.op for op in group]).value
+        elif node.op == "attention":  # its MACs are two matmuls
+            node.kind = OpKind.MATMUL.value
         else:
             node.kind = op_kind(node.op, node.attrs).value
         return node
