@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("graph",),                                         # the plain-data graph
     ("views",),                                         # pure functions of a graph
     ("zoo", "ops", "shapes", "costs", "capture", "standin"),  # architectures; op facts; the tracer
-    ("api", "loader"),                                  # trace(), factories
+    ("api", "loader", "model_files", "onnx_import", "checkpoint", "sandbox"),  # trace(); files
     ("experiments",),                                   # anything that builds and traces again
     ("teach", "render"),                                # the lessons; DOT, charts, tables
     ("ui", "cli", "cli_costs", "__main__", "app", "__init__"),  # front ends; public names

@@ -21,6 +21,8 @@ _HOME = {
     "build": "vizcnn.zoo", "list_families": "vizcnn.zoo", "list_models": "vizcnn.zoo",
     "model_card": "vizcnn.zoo",
     "conventions": "vizcnn.experiments.reconcile",
+    "load_onnx": "vizcnn.model_files",
+    "match_checkpoint": "vizcnn.checkpoint", "read_checkpoint": "vizcnn.checkpoint",
 }
 
 __all__ = sorted(_HOME)
@@ -30,7 +32,9 @@ if TYPE_CHECKING:
     from vizcnn.experiments import accepted_sides, min_input_size  # noqa: F401
     from vizcnn.errors import ShapeError, VizcnnError  # noqa: F401
     from vizcnn.graph import Edge, Graph, ModuleInfo, Node, OpKind  # noqa: F401
+    from vizcnn.checkpoint import match_checkpoint, read_checkpoint  # noqa: F401
     from vizcnn.experiments.reconcile import conventions  # noqa: F401
+    from vizcnn.model_files import load_onnx  # noqa: F401
     from vizcnn.zoo import build, list_families, list_models, model_card  # noqa: F401
 
 

@@ -92,6 +92,23 @@ EN: dict[str, str] = {
     "user_intro": "Enter module:factory in the sidebar — a .py file path or an importable "
                   "module, and a function that returns an nn.Module. For example:",
     "user_title": "Your model",
+    # model files (vizcnn.ui.upload)
+    "upload": "Or open a model file",
+    "upload_help": "An ONNX graph (.onnx) to look inside, or a checkpoint (.safetensors, or "
+                   "a state_dict .pth/.pt) to find the zoo architecture it fits.",
+    "upload_limit": "Up to {mb} MB. Files are read as data and never run: no code in them is "
+                    "executed and an .onnx file's external weights are not needed.",
+    "upload_reading": "Reading the file…",
+    "upload_bad": "This file cannot be used: {error}",
+    "upload_fits": "This checkpoint fits **{model}**.",
+    "upload_open": "Open it in the model zoo",
+    "upload_no_fit": "This checkpoint fits no zoo model.\n\n{why}",
+    "upload_title": "Model file",
+    "note_onnx": "Read from an ONNX file, never run. ONNX does not mark trainable tensors, "
+                 "so trainable = params; BatchNorm has no num_batches_tracked buffer.",
+    "note_bn_folded": "The exporter folded BatchNorm into {n} convolution(s): their scale and "
+                      "shift are inside the conv weights and bias, so no BatchNorm params, "
+                      "buffers or FLOPs are left.",
     # graph tab
     "g_depth": "Depth",
     "g_depth_help": "Modules nested deeper than this are drawn as single boxes.",
@@ -365,6 +382,22 @@ ZH: dict[str, str] = {
     "user_intro": "在侧边栏输入 模块:工厂函数 —— 一个 .py 文件路径或可导入的模块，"
                   "以及一个返回 nn.Module 的函数。例如：",
     "user_title": "你的模型",
+    # model files (vizcnn.ui.upload)
+    "upload": "或者打开一个模型文件",
+    "upload_help": "ONNX 计算图（.onnx）可以直接查看内部结构；检查点（.safetensors，或保存 "
+                   "state_dict 的 .pth/.pt）会找出它对应的模型库架构。",
+    "upload_limit": "最大 {mb} MB。文件只作为数据读取，绝不运行：其中的代码不会被执行，"
+                    ".onnx 文件的外部权重文件也不需要。",
+    "upload_reading": "正在读取文件…",
+    "upload_bad": "无法使用这个文件：{error}",
+    "upload_fits": "这个检查点对应 **{model}**。",
+    "upload_open": "在模型库中打开",
+    "upload_no_fit": "这个检查点不对应模型库中的任何模型。\n\n{why}",
+    "upload_title": "模型文件",
+    "note_onnx": "从 ONNX 文件读取，绝不运行。ONNX 不标记可训练张量，因此可训练参数 = 参数；"
+                 "BatchNorm 没有 num_batches_tracked 缓冲区。",
+    "note_bn_folded": "导出器已把 BatchNorm 折叠进 {n} 个卷积：其缩放和平移并入卷积的权重和偏置，"
+                      "因此不再有 BatchNorm 的参数、缓冲区或 FLOPs。",
     # graph tab
     "g_depth": "深度",
     "g_depth_help": "嵌套比这更深的模块画成一个方框。",
