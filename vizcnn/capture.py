@@ -153,6 +153,7 @@ class Tracer(TorchFunctionMode):
     def run(self, args: tuple, kwargs: dict) -> Any:
         """Run the model with this mode active; returns the model's output."""
         self._add_inputs(args, kwargs)
+        patched = [(module, module.__dict__.get("forward")) for module in self._module_list]
         for module in self._module_list:
             self._wrap(module)
         try:
@@ -164,6 +165,14 @@ class Tracer(TorchFunctionMode):
             if _is_meta_limit(error):
                 raise MetaUnsupported(str(error)) from error
             raise self._error(None, error) from error
+        finally:
+            # unwrap: a wrapper and its module refer to each other, and such cycles would keep
+            # the whole stand-in alive until a garbage collection (≈⅓ of a trace's time)
+            for module, forward in patched:
+                if forward is None:
+                    del module.__dict__["forward"]
+                else:
+                    module.__dict__["forward"] = forward
         self._add_output(out)
         return out
 
