@@ -134,11 +134,12 @@ def load_onnx(path: str | Path, input_size: Sequence[Any] | None = None, *,
 
 def file_notes(trace: Trace) -> list[str]:
     """What a reader of an ONNX trace's totals must know, beside the totals."""
-    from vizcnn.onnx_import import folded_batchnorms
     from vizcnn.spec import ModelSource
 
     if trace.spec is None or trace.spec.model.source is not ModelSource.ONNX:
         return []
+    from vizcnn.onnx_import import folded_batchnorms   # onnx itself takes ~1 s to import
+
     notes = ["read from an ONNX file, never run; ONNX does not mark trainable tensors, so "
              "trainable = params"]
     folded = folded_batchnorms(trace)

@@ -90,10 +90,10 @@ def _match(digest: str, name: str) -> dict[str, Any]:
 
 def file_notes(trace: Trace, lang: str) -> list[str]:
     """What to say beside the totals of an ONNX trace (nothing for other traces)."""
-    from vizcnn.onnx_import import folded_batchnorms
-
     if trace.spec is None or trace.spec.model.source is not ModelSource.ONNX:
         return []
+    from vizcnn.onnx_import import folded_batchnorms   # onnx itself takes ~1 s to import
+
     notes = [tr(lang, "note_onnx")]
     folded = folded_batchnorms(trace)
     if folded:
