@@ -19,6 +19,7 @@ test: setup browser
 
 bench: setup
 	$(BIN)/python bench/bench_trace.py
+	$(BIN)/python bench/bench_capture.py
 	$(BIN)/python bench/bench_render.py
 	$(BIN)/python bench/bench_costs.py
 
