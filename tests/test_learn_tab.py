@@ -185,10 +185,10 @@ def _app_with_options(model: str, options: dict) -> None:
     from vizcnn.ui.learn import render_learn_tab
 
     trace = vizcnn.trace(model, (1, 3, 224, 224), **options)
-    render_learn_tab(trace, model, "en", options=options)
+    render_learn_tab(trace, model, "en")
 
 
-def test_whatif_starts_from_the_sidebar_options() -> None:
+def test_whatif_starts_from_the_traced_options() -> None:
     at = AppTest.from_function(_app_with_options, args=("mobilenet_v2", {"width_mult": 0.5}),
                                default_timeout=60)
     at.run()

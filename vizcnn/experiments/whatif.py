@@ -18,7 +18,6 @@ from vizcnn.api import trace
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph
 from vizcnn.spec import ModelSource, TraceSpec
-from vizcnn.graph import Graph
 from vizcnn.zoo import model_card
 
 RESOLUTIONS: tuple[int, ...] = (64, 96, 128, 160, 192, 224, 256, 288, 320, 384, 448, 512)

@@ -10,7 +10,7 @@ traceback. Every widget has a stable key under ``key_prefix``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
@@ -42,20 +42,17 @@ _GHOST_RATIOS = (2, 3, 4, 5)
 
 
 def render_learn_tab(trace: Graph, model_name: str, lang: str,
-                     key_prefix: str = "learn",
-                     options: Mapping[str, Any] | None = None) -> None:
+                     key_prefix: str = "learn") -> None:
     """Render the Learn tab for ``trace`` of ``model_name`` in ``lang`` ("en" or "zh").
 
-    The lessons read ``trace`` and the variants derived from it (its spec for the model);
-    ``options`` are the sidebar's builder options, used only by the what-if section; the zoo
-    defaults when omitted.
+    The lessons read ``trace`` and the variants derived from it (from its spec: the model
+    with the options it was traced with).
     """
     try:
         language = as_lang(lang)
     except VizcnnError as error:
         st.error(str(error))
         return
-    opts = dict(options or {})
 
     def key(name: str) -> str:
         return f"{key_prefix}_{name}"
