@@ -511,8 +511,10 @@ class _Importer:
         return parent + [path], classes[:-1] + [""]
 
     # --- nodes ----------------------------------------------------------------------------
-    def nodes(self, input_shapes: list[Shape]) -> tuple[list[Node], list[Edge], dict[str, ModuleInfo],
-                                                    dict[str, list[tuple[int, int, int]]]]:
+    def nodes(self, input_shapes: list[Shape]) -> tuple[
+            list[Node], list[Edge], dict[str, ModuleInfo], dict[str, list[tuple[int, int, int]]]]:
+        """The trace's nodes (inputs, one per leaf call or op, output), edges, modules, and
+        the (kernel, stride, dilation) windows of each node for the receptive field."""
         self._split_calls()
         self._adopt_orphans()
         leaves = self._leaves()

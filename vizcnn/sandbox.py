@@ -2,9 +2,10 @@
 
 A model file comes from someone else. Reading it must not take the server down: a crafted
 protobuf can ask for gigabytes, a parser bug can spin. So the parse runs in a fresh Python
-process (``python -c "...vizcnn.sandbox._child_main()"``) that first caps its own address space and CPU time
-(``resource.setrlimit``), while the parent waits with a wall-clock timeout and kills it when
-it is over. The child answers with plain JSON on stdout; nothing it returns is code.
+process (``python -c "from vizcnn.sandbox import _child_main; ..."``) that first caps its own
+address space and CPU time (``resource.setrlimit``), while the parent waits with a wall-clock
+timeout and kills it when it is over. The child answers with plain JSON on stdout; nothing
+it returns is code.
 
 Nothing here executes the file: the child only parses it (protobuf, safetensors header,
 ``torch.load(weights_only=True)``). The bounds are for the parsers, not for the file's code,
