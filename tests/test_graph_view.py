@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 import vizcnn
-from vizcnn.views.collapse import BoxKind, CollapsedGraph, collapse
+from vizcnn.views.collapse import BoxKind, CollapsedGraph, collapse, open_modules
 
 SIZE = (1, 3, 224, 224)
 
@@ -102,8 +102,25 @@ def test_expand_opens_a_block_and_its_ancestors(resnet50):
     assert cg.box("layer1").kind is BoxKind.BLOCK
 
 
-def test_expand_opens_everything_inside(googlenet):
+def test_expand_opens_one_level(googlenet):
+    """Opening a block (a click in the viewer) shows its children as boxes, not every layer."""
     cg = collapse(googlenet, depth=1, expand=["inception3a"])
+    _check_invariants(googlenet, cg)
+    assert {p for p in cg.clusters if p.startswith("inception3a")} == {"inception3a"}
+    assert [b.id for b in cg.boxes if b.cluster == "inception3a"] == [
+        "inception3a.branch1", "inception3a.branch2", "inception3a.branch3",
+        "inception3a.branch4", "inception3a/cat"]
+    assert cg.box("inception3a.branch2").kind is BoxKind.BLOCK
+    # a second click opens the next level
+    deeper = collapse(googlenet, depth=1, expand=["inception3a.branch2"])
+    assert {"inception3a", "inception3a.branch2"} <= set(deeper.clusters)
+    assert deeper.box("inception3a.branch2.0").kind is BoxKind.BLOCK
+    assert open_modules(googlenet, 1, ["inception3a.branch2"]) == [
+        "inception3a", "inception3a.branch2"]
+
+
+def test_expand_all_opens_everything_inside(googlenet):
+    cg = collapse(googlenet, depth=1, expand_all=["inception3a"])
     _check_invariants(googlenet, cg)
     assert {p for p in cg.clusters if p.startswith("inception3a")} == {
         "inception3a", "inception3a.branch1", "inception3a.branch2", "inception3a.branch2.0",
