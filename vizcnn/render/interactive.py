@@ -21,7 +21,8 @@ from pathlib import Path
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, Node
-from vizcnn.render.dot import GraphOptions, view_model
+from vizcnn.render.dot import GraphOptions, to_dot, view_model
+from vizcnn.render.graphviz_run import OutputFormat, render
 from vizcnn.teach.formulas import FORMULA_OPS, to_markdown, worked_formula
 from vizcnn.views.collapse import open_modules
 from vizcnn.views.structure import Shortcut, structure
@@ -176,11 +177,19 @@ def viewer_html(trace: Graph, options: GraphOptions | None = None) -> str:
         + "</body></html>\n")
 
 
-def notebook_html(trace: Graph, options: GraphOptions | None = None,
-                  fallback_svg: str = "") -> str:
+def _static_svg(trace: Graph, options: GraphOptions) -> str:
+    try:
+        svg = render(to_dot(trace, options), OutputFormat.SVG).decode("utf-8")
+    except VizcnnError as error:   # no Graphviz here: say so instead of the picture
+        return f"<p>{html.escape(str(error))}</p>"
+    return svg[svg.index("<svg"):]
+
+
+def notebook_html(trace: Graph, options: GraphOptions | None = None) -> str:
     """A notebook cell's HTML: the static SVG first (what shows where scripts are blocked),
     replaced by the viewer when the scripts run."""
     options = options or GraphOptions()
+    fallback_svg = _static_svg(trace, options)
     ident = "vizcnn-" + uuid.uuid4().hex[:12]
     note = html.escape(tr(options.lang, "viewer.no_script"))
     return (

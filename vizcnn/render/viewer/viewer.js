@@ -244,6 +244,10 @@
         minZoom: 0.01, maxZoom: 40, fit: true, center: true,
         onZoom: () => this.updateMini(), onPan: () => this.updateMini(),
       });
+      // svg-pan-zoom's limits are relative to the fitted view: allow 8× real size at most
+      const fitted = this.pz.getSizes().realZoom;
+      this.pz.setMaxZoom(Math.max(2, 8 / fitted));
+      this.pz.setMinZoom(Math.min(0.5, 0.02 / fitted));
       this.buildMini(svg);
       if (keep && this.keepView) {
         this.pz.zoom(keep.zoom);
@@ -396,6 +400,9 @@
       if (graph) {
         const clone = graph.cloneNode(true);
         for (const t of clone.querySelectorAll("text")) t.remove();
+        for (const g of clone.querySelectorAll("[data-layer], [data-block], [data-fold], [data-frame]")) {
+          for (const a of ["data-layer", "data-block", "data-fold", "data-frame"]) g.removeAttribute(a);
+        }
         small.appendChild(clone);
       }
       this.miniRect = document.createElementNS(ns, "rect");
