@@ -7,7 +7,9 @@ import torch
 from torch import nn
 
 import vizcnn
-from vizcnn.views.collapse import BoxKind, CollapsedGraph, collapse, open_modules
+from vizcnn.views.collapse import (
+    BoxKind, CollapsedGraph, collapse, depth_and_expand, open_modules,
+)
 
 SIZE = (1, 3, 224, 224)
 
@@ -224,3 +226,19 @@ def test_the_chinese_drawing_collapses_the_same_way(googlenet):
         assert [(b.id, b.name, b.type, b.macs) for b in en.boxes] == [
             (b.id, b.name, b.type, b.macs) for b in zh.boxes]
         assert _arrows(en) == _arrows(zh) and list(en.clusters) == list(zh.clusters)
+
+
+def test_depth_and_expand_give_back_any_open_set(googlenet, resnet50):
+    """What the viewer's clicks leave open is written back as depth + open blocks, and
+    open_modules turns those into the same open set."""
+    for trace in (googlenet, resnet50):
+        every = open_modules(trace, None)
+        for opened in (open_modules(trace, 2), open_modules(trace, 2, [every[-1]]),
+                       every, [], open_modules(trace, 2)[1:], every[:3]):
+            opened = [p for p in every if p in opened and all(
+                a in opened for a in every if p.startswith(a + "."))]
+            for depth in (1, 2, None):
+                d, expand = depth_and_expand(trace, opened, depth)
+                assert open_modules(trace, d, expand) == opened
+    assert depth_and_expand(resnet50, open_modules(resnet50, 2, ["layer3.2"]), 2) == (
+        2, ["layer3.2"])

@@ -145,6 +145,18 @@ def open_modules(graph: Graph, depth: int | None = 2, expand: Sequence[str] = ()
     return sorted(opened, key=order.__getitem__)
 
 
+def depth_and_expand(graph: Graph, opened: Sequence[str], depth: int | None
+                     ) -> tuple[int | None, list[str]]:
+    """The (depth, expand) that :func:`open_modules` turns back into the open set ``opened``
+    (what a viewer's clicks made): ``depth`` is kept while everything it opens is still open,
+    otherwise depth 1 (nothing opened by depth) with every open module listed."""
+    wanted = set(opened)
+    by_depth = open_modules(graph, depth)
+    if set(by_depth) <= wanted:
+        return depth, [p for p in open_modules(graph, None) if p in wanted - set(by_depth)]
+    return 1, [p for p in open_modules(graph, None) if p in wanted]
+
+
 def _holder(node: Node, opened: set[str] | None) -> tuple[str | None, str | None]:
     """(closed module that swallows the node or None, innermost open module or None)."""
     cluster = None
@@ -297,4 +309,5 @@ def _arrows(graph: Graph, box_of: dict[str, str]) -> list[Arrow]:
     return list(arrows.values())
 
 
-__all__ = ["Arrow", "Box", "BoxKind", "Cluster", "CollapsedGraph", "collapse", "open_modules"]
+__all__ = ["Arrow", "Box", "BoxKind", "Cluster", "CollapsedGraph", "collapse", "depth_and_expand",
+           "open_modules"]
