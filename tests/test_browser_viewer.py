@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 import vizcnn
 from densenet_like import densenet121_like
-from test_browser import VIEWPORT, launch_chromium
+from test_browser import VIEWPORT, browser  # noqa: F401  (the shared Chromium fixture)
 from vizcnn.render.dot import GraphOptions
 from vizcnn.render.interactive import viewer_html
 
@@ -33,16 +33,12 @@ SPEED: dict[str, dict] = {}
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            if SPEED:
-                OUT.mkdir(exist_ok=True)
-                (OUT / "viewer_speed.json").write_text(json.dumps(SPEED, indent=1))
+def chromium(browser: Browser) -> Iterator[Browser]:
+    """tests/test_browser.py's Chromium; the speed figures are written when it closes."""
+    yield browser
+    if SPEED:
+        OUT.mkdir(exist_ok=True)
+        (OUT / "viewer_speed.json").write_text(json.dumps(SPEED, indent=1), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, ModuleInfo, Shape
 from vizcnn.words import Lang, as_lang, fmt_shape, human, tr
 from vizcnn.render.emit import emit
+from vizcnn.render.emit import quote as _quote
 from vizcnn.views.collapse import (
     Box, BoxKind, CollapsedGraph, node_box, collapse, open_modules,
 )
@@ -149,11 +150,6 @@ def legend_items(kinds: Iterable[str] | None = None, lang: Lang | str = Lang.EN
 def shape_text(shape: Shape) -> str:
     """A tensor shape without its batch dimension: ``256×28×28``; ``1000`` for a vector."""
     return fmt_shape(shape, batch=False)
-
-
-def _quote(text: str) -> str:
-    """A DOT double-quoted string (ids, plain attributes)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def _h(text: str) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from vizcnn.views.collapse import fold_name
+
 Model = dict[str, Any]
 Box = dict[str, Any]
 
@@ -36,15 +38,6 @@ def _html(text: str) -> str:
 
 def _thousands(value: int) -> str:
     return f"{value:,}"
-
-
-def fold_name(first: str, last: str) -> str:
-    """``layer3.1–5`` for numbered siblings, ``a … b`` otherwise."""
-    head, _, a = first.rpartition(".")
-    head_b, _, b = last.rpartition(".")
-    if head == head_b and a.isdigit() and b.isdigit():
-        return f"{first}–{b}"
-    return f"{first} … {last}"
 
 
 def _boxes(vm: Model, opened: set[str]) -> tuple[list[Box], dict[str, Any], list[str]]:
@@ -355,4 +348,4 @@ def emit(vm: Model, opened: Iterable[str], fold: bool = True) -> str:
     return _Emitter(vm, opened, fold).write()
 
 
-__all__ = ["emit", "fold_name", "quote"]
+__all__ = ["emit", "quote"]

@@ -273,7 +273,8 @@ def _fold(boxes: list[Box], clusters: dict[str, Cluster], graph: Graph,
     return [replaced.get(b.id, b) for b in boxes if b.id not in dropped]
 
 
-def _fold_name(first: str, last: str) -> str:
+def fold_name(first: str, last: str) -> str:
+    """``layer3.1–5`` for numbered siblings, ``a … b`` otherwise."""
     head, _, a = first.rpartition(".")
     head_b, _, b = last.rpartition(".")
     if head == head_b and a.isdigit() and b.isdigit():
@@ -284,7 +285,7 @@ def _fold_name(first: str, last: str) -> str:
 def _fold_box(run: list[Box]) -> Box:
     first, last = run[0], run[-1]
     return Box(
-        id=f"{first.id}..{last.id}", kind=BoxKind.FOLD, name=_fold_name(first.id, last.id),
+        id=f"{first.id}..{last.id}", kind=BoxKind.FOLD, name=fold_name(first.id, last.id),
         type=first.type, op="", op_kind="block", cluster=first.cluster,
         members=tuple(m for b in run for m in b.members),
         modules=tuple(p for b in run for p in b.modules),
