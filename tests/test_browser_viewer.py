@@ -252,3 +252,28 @@ def test_speed_to_interactive_and_click_to_open(chromium, tmp_path, name):
                    "click_to_open_ms": round(opened["total_ms"]), "opened": closed}
     print(name, SPEED[name])
     assert first["boxes"] > 10
+
+
+def test_highlight_an_inception_branch_and_a_residual_shortcut(chromium, traces, tmp_path):
+    page, _ = offline_page(chromium, write_viewer(tmp_path, traces["googlenet"],
+                                                  GraphOptions(depth=1), "googlenet_hl"))
+    ready(page)
+    before = renders(page)
+    page.select_option(".vzv-groups", label="inception3a · branch 2")
+    ready(page, before)
+    page.wait_for_selector(".vzv-svg g.node.vzv-hl")
+    lit = set(page.locator(".vzv-svg g.node.vzv-hl title").all_text_contents())
+    assert lit == {"inception3a.branch2", "inception3a/cat"}   # opened one level, lit
+    assert "inception3a.branch2->inception3a/cat" in page.locator(
+        ".vzv-svg g.edge.vzv-hl title").all_text_contents()
+    shot(page, "googlenet_branch2")
+    page, _ = offline_page(chromium, write_viewer(tmp_path, traces["resnet50"],
+                                                  GraphOptions(depth=2), "resnet50_hl"))
+    ready(page)
+    before = renders(page)
+    page.select_option(".vzv-groups", label="layer2.0 · shortcut (projection)")
+    ready(page, before)
+    page.wait_for_selector(".vzv-svg g.node.vzv-hl")
+    lit = set(page.locator(".vzv-svg g.node.vzv-hl title").all_text_contents())
+    assert lit == {"layer2.0.downsample", "layer2.0/add"}
+    shot(page, "resnet50_shortcut")
