@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import vizcnn
 from vizcnn.words import human
-from vizcnn.words import WORDS, Lang
+from vizcnn.words import WORDS
 from vizcnn.words.app import EN, TAB_KEYS, ZH
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -48,7 +48,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def summary(at: AppTest) -> str:
-    lines = [m.value for m in at.markdown if m.value.startswith(("Input **", "输入 **"))]
+    lines = [m.value for m in at.markdown if " · Input **" in m.value or " · 输入 **" in m.value]
     assert len(lines) == 1
     return lines[0]
 
@@ -125,7 +125,7 @@ def test_family_and_variant_choose_the_model_and_show_its_card() -> None:
     at.selectbox(key="model").select("alexnet_original").run()
     assert_clean(at)
     # a new model starts at its paper's input size
-    assert (at.session_state["height"], at.session_state["width"]) == (227, 227)
+    assert (at.session_state["height"], at.session_state["width"]) == ("227", "227")
     assert "1×3×227×227" in summary(at)
 
 
@@ -172,7 +172,7 @@ def test_se_ratio_is_greyed_out_until_se_is_switched_on() -> None:
 
 def test_number_of_classes_changes_the_classifier() -> None:
     at = run_app(model="resnet18")
-    at.number_input(key="classes").set_value(10).run()
+    at.text_input(key="classes").input("10").run()
     assert_clean(at)
     expected = vizcnn.trace("resnet18", (1, 3, 224, 224), num_classes=10)
     assert human(expected.params) in summary(at)
@@ -194,13 +194,13 @@ def test_train_mode_runs_googlenets_auxiliary_heads() -> None:
 def test_presets_and_input_fields_set_the_input_shape() -> None:
     at = run_app(model="resnet18")
     at.selectbox(key="preset").select(32).run()
-    assert (at.session_state["height"], at.session_state["width"]) == (32, 32)
+    assert (at.session_state["height"], at.session_state["width"]) == ("32", "32")
     assert "1×3×32×32" in summary(at)
     at.selectbox(key="preset").select(299).run()
     assert "1×3×299×299" in summary(at)
-    at.number_input(key="height").set_value(100).run()
+    at.text_input(key="height").input("100").run()
     assert at.session_state["preset"] == "custom"
-    at.number_input(key="batch").set_value(2).run()
+    at.text_input(key="batch").input("2").run()
     assert "2×3×100×299" in summary(at)
     assert _query(at)["input"] == "2x3x100x299"
     assert_clean(at)
@@ -226,7 +226,7 @@ def test_alexnet_at_16_names_the_layer_and_the_smallest_input() -> None:
 
 def test_one_channel_input_to_resnet18_says_it_needs_three() -> None:
     at = run_app(model="resnet18")
-    at.number_input(key="channels").set_value(1).run()
+    at.text_input(key="channels").input("1").run()
     assert_clean(at)
     errors = [e.value for e in at.error]
     assert len(errors) == 1
@@ -291,9 +291,9 @@ def test_query_params_restore_model_options_input_mode_and_language() -> None:
     state = at.session_state
     assert (state["family"], state["model"], state["opt_width_mult"]) == (
         "MobileNet", "mobilenet_v2", 0.5)
-    assert (state["batch"], state["channels"], state["height"], state["width"]) == (2, 3, 160,
-                                                                                   160)
-    assert (state["mode"], state["classes"], state["lang"]) == ("train", 10, "zh")
+    assert (state["batch"], state["channels"], state["height"], state["width"]) == (
+        "2", "3", "160", "160")
+    assert (state["mode"], state["classes"], state["lang"]) == ("train", "10", "zh")
     expected = vizcnn.trace("mobilenet_v2", (2, 3, 160, 160), width_mult=0.5, num_classes=10,
                             training=True)
     assert human(expected.macs) in summary(at)
@@ -326,18 +326,31 @@ def test_back_and_forward_buttons_bring_back_the_view_in_the_url(monkeypatch) ->
     assert (state["family"], state["model"], state["opt_aux_logits"]) == (
         "GoogLeNet", "googlenet", False)
     assert (state["height"], state["preset"], state["mode"], state["lang"]) == (
-        160, 160, "train", "zh")
+        "160", 160, "train", "zh")
     assert state["tab"] == ZH["tab.layers"]
     expected = vizcnn.trace("googlenet", (1, 3, 160, 160), aux_logits=False, training=True)
     assert human(expected.macs) in summary(at)
 
 
-def test_invalid_query_params_are_ignored() -> None:
+def test_invalid_query_params_are_reported_and_nothing_is_shown() -> None:
     at = run_app(model="no_such_net", input="big", mode="fast", lang="fr", classes="-3")
     assert_clean(at)
+    errors = " ".join(e.value for e in at.error)
+    for wrong in ("model=no_such_net", "input=big", "mode=fast", "lang=fr"):
+        assert wrong in errors
+    assert "eval, train" in errors and "1x3x224x224" in errors
+    assert "-3" in errors and "1 to 100,000" in errors  # the classes field, as typed
+    assert any("Nothing is shown" in i.value for i in at.info)
+    assert not [m for m in at.markdown if "vizcnn-graph" in m.value]
+    assert not [m for m in at.markdown if " · Input **" in m.value]  # no totals either
+    assert _query(at)["model"] == "no_such_net"  # the link is left as it was
+    # fixing the classes field and picking a model leaves the link behind
+    at.text_input(key="classes").input("1000").run()
+    at.selectbox(key="model").select("resnet34").run()
+    assert_clean(at)
     assert not at.error
-    assert at.session_state["model"] == "resnet18"
-    assert _query(at)["model"] == "resnet18" and _query(at)["input"] == "1x3x224x224"
+    assert human(vizcnn.trace("resnet34", (1, 3, 224, 224)).params) in summary(at)
+    assert _query(at)["model"] == "resnet34" and _query(at)["input"] == "1x3x224x224"
 
 
 # --- language ----------------------------------------------------------------------------------
@@ -498,7 +511,7 @@ def test_compare_several_models_at_one_size() -> None:
     at = run_app(model="resnet18")
     open_tab(at, "Compare")
     at.multiselect(key="cmp_models").set_value(["alexnet", "resnet18"]).run()
-    at.number_input(key="cmp_side").set_value(32).run()
+    at.text_input(key="cmp_side").input("32").run()
     assert_clean(at)
     table = at.dataframe[0].value
     assert list(table["model"]) == ["alexnet", "resnet18"]
@@ -511,7 +524,7 @@ def test_resolution_sweep_runs_on_the_button() -> None:
     at = run_app(model="resnet18")
     open_tab(at, "Compare")
     at.slider(key="sw_range").set_value((32, 96)).run()
-    at.number_input(key="sw_step").set_value(32).run()
+    at.text_input(key="sw_step").input("32").run()
     assert len(at.get("plotly_chart")) == 1
     at.button(key="sw_run").click().run()
     assert_clean(at)
@@ -596,7 +609,7 @@ def test_user_model_errors_say_what_went_wrong(monkeypatch, tmp_path) -> None:
     # a fixed-size classifier: the hint finds the sizes it takes (32 and 33: the 2×2 pool
     # floors 29 to 14), with its one channel, where no bigger size works
     at.text_input(key="user_spec").input(f"{path}:lenet").run()
-    at.number_input(key="channels").set_value(1).run()
+    at.text_input(key="channels").input("1").run()
     assert_clean(at)
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "does not fit" in errors[0] and "(Linear, linear)" in errors[0]
@@ -626,6 +639,6 @@ def test_learn_what_if_can_be_shown_in_every_tab() -> None:
     at.button(key="learn_whatif_apply").click().run()
     assert_clean(at)
     assert at.session_state["opt_width_mult"] == 0.5
-    assert (at.session_state["height"], at.session_state["width"]) == (160, 160)
+    assert (at.session_state["height"], at.session_state["width"]) == ("160", "160")
     half = vizcnn.trace("mobilenet_v2", (1, 3, 160, 160), width_mult=0.5)
     assert human(half.macs) in summary(at)

@@ -231,6 +231,27 @@ def test_bad_input_shows_an_error_not_a_traceback(server_url: str, page: Page) -
     assert re.search(r"Traceback", page.content()) is None
 
 
+def test_a_bad_number_is_refused_with_its_range(server_url: str, page: Page) -> None:
+    """Typed into the browser's field (a number widget used to turn "1e3" into 1 on its
+    own): the main area says what is accepted and shows no graph, not the previous one."""
+    page.goto(f"{server_url}/?model=resnet18")
+    expect(page.locator(".vizcnn-graph svg")).to_be_visible()
+    field = page.locator(".st-key-height input")
+    field.fill("1e3")
+    field.press("Enter")
+    settle(page)
+    alert = page.get_by_test_id("stAlertContentError").first
+    expect(alert).to_contain_text("“1e3” is not a whole number")
+    expect(alert).to_contain_text("1 to 4,096")
+    expect(page.locator(".vizcnn-graph svg")).to_have_count(0)
+    page.screenshot(path=str(SCREENSHOTS[0] / "refused.png"))
+    field.fill("160")
+    field.press("Enter")
+    settle(page)
+    expect(page.locator(".vizcnn-graph svg")).to_be_visible()
+    assert "1×3×160×224" in summary_line(page)
+
+
 def checked(page: Page, key: str) -> list[bool]:
     """Which options of the radio keyed ``key`` the browser shows as selected."""
     return page.locator(f".st-key-{key} input[type='radio']").evaluate_all(
@@ -283,6 +304,7 @@ def test_shared_url_and_back_forward_buttons(server_url: str, page: Page) -> Non
     settle(page)
     choose(page, "preset", "160 × 160")
     settle(page)
+    page.wait_for_url(re.compile(r"input=1x3x160x160"))  # written at the end of the rerun
     shared, line = page.url, summary_line(page)
     assert "1×3×160×160" in line and "o.width_mult=0.5" in shared
 

@@ -232,8 +232,8 @@ def test_resnet18_page_shows_its_own_block_and_marks_contrasts() -> None:
                                       "512 → 512 → 512"}
     titles = _chart_titles(at)
     assert titles[0] == "flat: layer1.0"
-    assert "hourglass: resnet50 · layer1.1 (another model, for contrast)" in titles[1:]
-    assert "spindle: mobilenet_v2 · features.3 (another model, for contrast)" in titles[1:]
+    assert "hourglass: resnet50 · layer1.1<br>(another model, for contrast)" in titles[1:]
+    assert "spindle: mobilenet_v2 · features.3<br>(another model, for contrast)" in titles[1:]
     assert "resnet18 has no hourglass block" in page
 
 

@@ -11,8 +11,9 @@ from torch import nn
 import vizcnn
 from vizcnn.experiments import lessons
 from vizcnn.teach import (
-    depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks, whatif,
+    depthwise, formulas, ghost, residual, se, shuffle, vgg_stacks,
 )
+from vizcnn.experiments import what_if, whatif
 from vizcnn.words import Lang, as_lang, fields, fmt_int, fmt_pct, human, keys, tr
 
 SIZE = (1, 3, 224, 224)
@@ -146,19 +147,10 @@ def test_vgg16_stacks(traces) -> None:
 # ------------------------------------------------------------------------------ Inception
 
 
-def _inception_blocks(t: vizcnn.Trace) -> list[inception.InceptionBlock]:
-    found = []
-    for path in inception.inception_paths(t):
-        chains = inception.branch_chains(t, path)
-        x = t.modules[path].input_shapes[0]
-        found.append(inception.inception_block(
-            t, path, lessons.branches_variant(chains, x),
-            lessons.branches_variant(chains, x, inception.reductions(chains))))
-    return found
-
-
 def test_inception_branches_and_reduction_saving(traces) -> None:
-    blocks = _inception_blocks(traces["googlenet"])
+    from vizcnn.ui.learn import inception_blocks   # the Learn tab's composition
+
+    blocks = inception_blocks(traces["googlenet"])
     assert len(blocks) == 9
     first = blocks[0]
     assert first.path == "inception3a" and first.out_channels == 256
@@ -379,42 +371,56 @@ def test_ghost_modules_of_ghostnet(traces) -> None:
 
 
 def test_what_if_width_and_resolution(traces) -> None:
-    w = whatif.what_if("mobilenet_v2", SIZE, {"width_mult": 0.5}, resolution=160)
     base = traces["mobilenet_v2"]
+    w = what_if(base, {"width_mult": 0.5}, resolution=160)
     assert (w.base.params, w.base.macs) == (base.params, base.macs)
     changed = vizcnn.trace("mobilenet_v2", (1, 3, 160, 160), width_mult=0.5)
     assert (w.changed.params, w.changed.macs) == (changed.params, changed.macs)
+    assert w.changed_spec == changed.spec and w.changed_options == {"width_mult": 0.5}
     assert w.deltas["macs"].absolute == changed.macs - base.macs
     assert w.deltas["macs"].percent == pytest.approx((changed.macs / base.macs - 1) * 100)
-    same = whatif.what_if("vgg16", SIZE, {})
+    same = what_if(traces["vgg16"], {})
     assert all(d.absolute == 0 for d in same.deltas.values())
 
 
 def test_what_if_traces_in_the_mode_of_the_trace(traces) -> None:
     # GoogLeNet's auxiliary heads run in train mode only, so the two modes differ
-    eval_mode = whatif.what_if("googlenet", SIZE, {})
-    train_mode = whatif.what_if("googlenet", SIZE, {}, training=True)
+    eval_mode = what_if(traces["googlenet"], {"transform_input": True})
+    train = vizcnn.trace("googlenet", SIZE, training=True)
+    train_mode = what_if(train, {"transform_input": True})
     assert eval_mode.base.macs == traces["googlenet"].macs
-    assert train_mode.base.macs == vizcnn.trace("googlenet", SIZE, training=True).macs
-    assert train_mode.base.macs > eval_mode.base.macs
+    assert train_mode.base.macs == train.macs
+    assert train_mode.changed.macs == vizcnn.trace("googlenet", SIZE, training=True,
+                                                   transform_input=True).macs
+    assert train_mode.changed.macs > eval_mode.changed.macs
 
 
-def test_what_if_groups_and_se_ratio() -> None:
-    g8 = whatif.what_if("shufflenet_v1", SIZE, {"groups": 8})
+def test_what_if_starts_from_the_traced_options_not_the_defaults() -> None:
+    g8 = vizcnn.trace("shufflenet_v1", SIZE, groups=8, num_classes=10)
+    half = what_if(g8, {"scale": 0.5})
+    expected = vizcnn.trace("shufflenet_v1", SIZE, groups=8, scale=0.5, num_classes=10)
+    assert (half.base.params, half.changed.params) == (g8.params, expected.params)
+    assert half.changed_spec.model.option("groups") == 8
+
+
+def test_what_if_groups_and_se_ratio(traces) -> None:
+    g8 = what_if(vizcnn.trace("shufflenet_v1", SIZE), {"groups": 8})
     assert g8.changed.params == vizcnn.trace("shufflenet_v1", SIZE, groups=8).params
-    r4 = whatif.what_if("se_resnet50", SIZE, {"se_reduction": 4})
+    r4 = what_if(traces["se_resnet50"], {"se_reduction": 4})
     assert r4.deltas["params"].absolute > 0  # a wider SE bottleneck has more weights
 
 
-def test_what_if_knobs_and_errors() -> None:
+def test_what_if_knobs_and_errors(traces) -> None:
     kinds = lambda name: [k.knob for k in whatif.knobs(name, SIZE)]  # noqa: E731
     assert kinds("vgg16") == [whatif.Knob.RESOLUTION]
     assert kinds("shufflenet_v1") == [whatif.Knob.RESOLUTION, whatif.Knob.GROUPS,
                                       whatif.Knob.WIDTH]
     assert kinds("resnet50") == [whatif.Knob.RESOLUTION, whatif.Knob.SE, whatif.Knob.SE_RATIO]
     with pytest.raises(vizcnn.VizcnnError):
-        whatif.what_if("ghostnet", SIZE, {"width": 0.7})
+        what_if(traces["ghostnet"], {"width": 0.7})
     with pytest.raises(vizcnn.VizcnnError):
-        whatif.what_if("vgg16", SIZE, {"width_mult": 0.5})
+        what_if(traces["vgg16"], {"width_mult": 0.5})
     with pytest.raises(vizcnn.VizcnnError):
-        whatif.what_if("vgg16", SIZE, {}, resolution=16)  # too small for five 2×2 pools
+        what_if(traces["vgg16"], {}, resolution=16)  # too small for five 2×2 pools
+    with pytest.raises(vizcnn.VizcnnError, match="zoo model"):
+        what_if(vizcnn.trace(nn.Conv2d(3, 4, 3), (1, 3, 8, 8)), {})

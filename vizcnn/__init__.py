@@ -6,8 +6,9 @@ shapes, parameters and costs; the zoo (``vizcnn.build("resnet50")``) holds the c
 
 from __future__ import annotations
 
-from vizcnn.api import Trace, accepted_sides, min_input_size, trace
+from vizcnn.api import Trace, trace
 from vizcnn.errors import ShapeError, VizcnnError
+from vizcnn.experiments import accepted_sides, min_input_size
 from vizcnn.graph import Edge, Graph, ModuleInfo, Node, OpKind
 from vizcnn.zoo import build, list_families, list_models, model_card
 

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from vizcnn.graph import Graph
-from vizcnn.words import Lang, as_lang, human, tr
+from vizcnn.words import Lang, as_lang, fmt_shape, human, tr
 from vizcnn.views.breakdown import (
     Category,
     OWN_OPS,
@@ -138,7 +138,7 @@ def hierarchy_figure(
                             insidetextorientation="radial", **common)
     fig = go.Figure(chart)
     title = tr(lang, "chart.hierarchy_title", model=trace.model, metric=metric.label(lang),
-                  total=_fmt(total, metric))
+               total=_fmt(total, metric))
     return _layout(fig, title, margin=dict(l=10, r=10, t=60, b=10), height=650)
 
 
@@ -245,7 +245,7 @@ def cumulative_figure(trace: Graph, lang: Lang | str = Lang.EN) -> go.Figure:
             customdata=[[p.id, human(c)] for p, c in zip(points, cum)],
             hovertemplate=("<b>%{customdata[0]}</b><br>"
                            + tr(lang, "chart.cumulative_hover", name=name,
-                                   value="%{customdata[1]}", share="%{y:.1f}%")
+                                value="%{customdata[1]}", share="%{y:.1f}%")
                            + "<extra></extra>"))
     _shade_stages(fig, trace, lang)
     fig.update_layout(
@@ -254,7 +254,7 @@ def cumulative_figure(trace: Graph, lang: Lang | str = Lang.EN) -> go.Figure:
                    range=[0, 105], ticksuffix="%"),
         legend=dict(orientation="h", y=-0.18), height=480)
     return _layout(fig, tr(lang, "chart.cumulative_title", model=trace.model,
-                              macs=human(total_macs), params=human(total_params)))
+                           macs=human(total_macs), params=human(total_params)))
 
 
 def _stage_label(stage: Stage, lang: Lang) -> str:
@@ -300,7 +300,7 @@ def stage_figure(trace: Graph, metric: Metric = Metric.MACS, lang: Lang | str = 
                       xaxis=dict(title=dict(text=tr(lang, "chart.stage_axis"))), height=500,
                       legend=dict(title=dict(text=tr(lang, "chart.op_category"))))
     return _layout(fig, tr(lang, "chart.stage_title", model=trace.model,
-                              metric=metric.label(lang), total=_fmt(total, metric)))
+                           metric=metric.label(lang), total=_fmt(total, metric)))
 
 
 def kind_figure(trace: Graph, metric: Metric = Metric.MACS, lang: Lang | str = Lang.EN
@@ -327,7 +327,7 @@ def kind_figure(trace: Graph, metric: Metric = Metric.MACS, lang: Lang | str = L
         yaxis=dict(categoryorder="array", categoryarray=names[::-1], automargin=True),
         height=max(320, 42 * len(rows) + 160), showlegend=False)
     return _layout(fig, tr(lang, "chart.kind_title", model=trace.model,
-                              metric=metric.label(lang), total=_fmt(total, metric)))
+                           metric=metric.label(lang), total=_fmt(total, metric)))
 
 
 def _short_error(error: str | None, limit: int = 170) -> str:
@@ -379,7 +379,7 @@ def compare_figure(points: Sequence[ComparePoint], lang: Lang | str = Lang.EN) -
         fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=-0.22,
                            showarrow=False, align="left", font=dict(color="#a00", size=11))
     shape = ok[0].input_shape if ok else (points[0].input_shape if points else ())
-    size = "×".join(str(s) for s in shape)
+    size = fmt_shape(shape)
     return _layout(fig, tr(lang, "chart.compare_title", size=size), height=760,
                    margin=dict(l=80, r=30, t=90, b=140 if note else 90))
 

@@ -162,7 +162,7 @@ def _pair(value: object) -> str:
         if len(set(value)) == 1:
             value = value[0]
         else:
-            return "×".join(str(v) for v in value)
+            return fmt_shape(value)
     return str(value)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph
-from vizcnn.words import human
+from vizcnn.words import fmt_shape, human
 from vizcnn.views.stages import stages
 from vizcnn.views.table import COLUMNS, layer_rows, layer_table
 
@@ -91,7 +91,7 @@ def paper_table_markdown(trace: Graph) -> str:
     rows, total = _paper_cells(trace)
     dict_rows = [dict(zip(_PAPER_HEADER, r)) for r in [*rows, total]]
     dict_rows[-1] = {k: f"**{v}**" if v else "" for k, v in dict_rows[-1].items()}
-    shape = "×".join(str(d) for d in trace.input_shapes[0]) if trace.input_shapes else ""
+    shape = fmt_shape(trace.input_shapes[0]) if trace.input_shapes else ""
     note = (f"\n{trace.model} at input {shape}. MACs = multiply-accumulates of conv/linear "
             "layers (FLOPs ≈ 2 × MACs).\n")
     return _markdown(_PAPER_HEADER, dict_rows, {"params", "MACs"}) + note
@@ -113,7 +113,7 @@ def latex_escape(text: str) -> str:
 def paper_table_latex(trace: Graph) -> str:
     """:func:`paper_table` as a LaTeX ``tabular`` (needs ``\\usepackage{booktabs}``)."""
     rows, total = _paper_cells(trace)
-    shape = "×".join(str(d) for d in trace.input_shapes[0]) if trace.input_shapes else ""
+    shape = fmt_shape(trace.input_shapes[0]) if trace.input_shapes else ""
     lines = [
         f"% {latex_escape(trace.model)} at input {latex_escape(shape)}; "
         "MACs = multiply-accumulates of conv/linear layers (FLOPs ~ 2 x MACs).",

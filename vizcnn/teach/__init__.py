@@ -7,7 +7,6 @@
 * :mod:`~vizcnn.teach.se` — the SE shape walk and the cost of SE
 * :mod:`~vizcnn.teach.depthwise` — depthwise-separable cost ratio, channel profiles
 * :mod:`~vizcnn.teach.shuffle`, :mod:`~vizcnn.teach.ghost` — channel shuffle, Ghost modules
-* :mod:`~vizcnn.teach.whatif` — totals when a width, resolution, group or ratio changes
 
 Their explanations, in English and Chinese, are in :mod:`vizcnn.words.lessons`.
 
@@ -18,8 +17,8 @@ on the meta device to compare against; none is typed in.
 from __future__ import annotations
 
 from vizcnn.teach import (  # noqa: F401
-    depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks, whatif,
+    depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks,
 )
 
 __all__ = ["depthwise", "formulas", "ghost", "inception", "residual", "se", "shuffle",
-           "vgg_stacks", "whatif"]
+           "vgg_stacks"]

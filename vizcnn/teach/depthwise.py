@@ -148,7 +148,8 @@ def profile_figure(shown: list[ShownBlock], lang: Lang | str = Lang.EN) -> go.Fi
     if not shown:
         raise VizcnnError("no residual blocks to draw")
     titles = [tr(lang, "profile_title_contrast", model=s.model, block=s.block.path,
-                 profile=tr(lang, f"profile_{s.block.profile.value}")) if s.contrast else
+                 profile=tr(lang, f"profile_{s.block.profile.value}"))
+              + "<br>" + tr(lang, "profile_contrast_tag") if s.contrast else
               tr(lang, "profile_title", block=s.block.path,
                  profile=tr(lang, f"profile_{s.block.profile.value}")) for s in shown]
     fig = make_subplots(rows=1, cols=len(shown), subplot_titles=titles)
@@ -172,7 +173,8 @@ def profile_figure(shown: list[ShownBlock], lang: Lang | str = Lang.EN) -> go.Fi
         top = max(half) * 1.3
         fig.update_yaxes(range=[-top, top], title_text=tr(lang, "profile_axis"),
                          showticklabels=False, showgrid=False, zeroline=False, row=1, col=col)
-    fig.update_layout(height=360, margin={"l": 40, "r": 20, "t": 60, "b": 40},
+    fig.update_annotations(font_size=12)
+    fig.update_layout(height=380, margin={"l": 40, "r": 20, "t": 80, "b": 40},
                       plot_bgcolor="white")
     return fig
 

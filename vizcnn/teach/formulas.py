@@ -322,7 +322,7 @@ def _pool_flops(node: Node, x: tuple[int, ...], y: tuple[int, ...]) -> Product:
 
 def _heading(wf: WorkedFormula, lang: Lang | str) -> str:
     return tr(lang, "formula_layer", node=wf.node_id, type=wf.module_type or wf.op,
-                input=fmt_shape(wf.input_shape), output=fmt_shape(wf.output_shape))
+              input=fmt_shape(wf.input_shape), output=fmt_shape(wf.output_shape))
 
 
 def to_latex(wf: WorkedFormula) -> list[str]:
@@ -348,8 +348,8 @@ def to_markdown(wf: WorkedFormula, lang: Lang | str) -> str:
         lines.append(f"- {axis.axis}: " + " = ".join(axis.steps) + _check(axis.matches, lang))
         if axis.corrected:
             lines.append("  " + tr(lang, "formula_ceil_corrected",
-                                     start=(axis.result) * axis.stride,
-                                     limit=axis.size_in + axis.padding))
+                                   start=(axis.result) * axis.stride,
+                                   limit=axis.size_in + axis.padding))
     for product in (wf.params, wf.macs, wf.flops):
         if product is not None:
             label = tr(lang, f"label_{product.name}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, Node
 from vizcnn.views.structure import structure
+from vizcnn.words import fmt_shape
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _branch_paths(graph: Graph, block: str, nodes: list[Node]) -> list[str]:
 def _describe(nodes: list[Node]) -> str:
     parts = []
     for node in nodes:
-        k = "×".join(str(v) for v in node.attrs.get("kernel_size", ()))
+        k = fmt_shape(node.attrs.get("kernel_size", ()))
         if node.op == "conv":
             parts.append(k)
         elif node.op in ("max_pool", "avg_pool"):

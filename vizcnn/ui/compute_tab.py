@@ -8,26 +8,27 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from vizcnn.api import Trace
+from vizcnn.experiments import file_stem
 from vizcnn.render import charts
 from vizcnn.render.charts import HierarchyStyle, Metric
-from vizcnn.ui import cache
-from vizcnn.ui.selection import Selection, TraceKey
+from vizcnn.spec import TraceSpec
+from vizcnn.ui import cache, choices
+from vizcnn.ui.selection import Selection
 from vizcnn.ui.sidebar import KEEP
 from vizcnn.words import tr
 
-K_METRIC = "c_metric"
-K_STYLE = "c_style"
-K_TOP = "c_top"
+K_METRIC = choices.translated("c_metric")
+K_STYLE = choices.translated("c_style")
+K_TOP = choices.translated("c_top")
 TOPS: tuple[int, ...] = (0, 10, 20, 40)   # 0: every layer in execution order
 CHARTS: tuple[str, ...] = ("hierarchy", "layers", "cumulative", "stages", "kinds")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def figure_for(key: TraceKey, chart: str, metric: str, style: str, top: int,
-               lang: str = "en") -> go.Figure:
-    """One chart of the selected trace, its words in ``lang`` (cached: switching metric or
-    language back is instant)."""
-    trace = cache.trace_for(key)
+def _figure(_trace: Trace, key: TraceSpec | str, chart: str, metric: str, style: str, top: int,
+            lang: str) -> go.Figure:
+    trace = _trace
     if chart == "hierarchy":
         return charts.hierarchy_figure(trace, Metric(metric), HierarchyStyle(style), lang=lang)
     if chart == "layers":
@@ -41,11 +42,18 @@ def figure_for(key: TraceKey, chart: str, metric: str, style: str, top: int,
     raise ValueError(f"unknown chart {chart!r}")
 
 
+def figure_for(trace: Trace, chart: str, metric: str, style: str, top: int,
+               lang: str = "en") -> go.Figure:
+    """One chart of ``trace``, its words in ``lang`` (cached under the trace's spec:
+    switching metric or language back is instant)."""
+    return _figure(trace, cache.render_key(trace), chart, metric, style, top, lang)
+
+
 def _html_of(fig: go.Figure) -> Any:
     return lambda: charts.figure_html(fig)
 
 
-def render_compute_tab(selection: Selection) -> None:
+def render_compute_tab(selection: Selection, trace: Trace) -> None:
     """The Compute tab body."""
     lang = selection.lang.value
     state = st.session_state
@@ -68,10 +76,10 @@ def render_compute_tab(selection: Selection) -> None:
         st.subheader(tr(lang, f"chart.{chart}"))
         st.caption(tr(lang, f"chart.{chart}.help"))
         with st.spinner(tr(lang, "drawing")):
-            fig = figure_for(selection.key, chart, metric, style, int(top), lang)
+            fig = figure_for(trace, chart, metric, style, int(top), lang)
         st.plotly_chart(fig, key=f"chart_{chart}", width="stretch",
                         config={"displaylogo": False})
         st.download_button(
             tr(lang, "download_html"), data=_html_of(fig), on_click="ignore",
-            file_name=f"{selection.file_stem}_{chart}.html", mime="text/html",
+            file_name=f"{file_stem(trace.spec)}_{chart}.html", mime="text/html",
             key=f"dl_chart_{chart}", icon=":material/download:")

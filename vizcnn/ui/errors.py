@@ -8,48 +8,41 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
-import torch
-from torch import nn
 
-import vizcnn
+from vizcnn import experiments
 from vizcnn.errors import ShapeError, VizcnnError
+from vizcnn.spec import TraceSpec
 from vizcnn.ui import cache
-from vizcnn.ui.selection import Selection, Source, TraceKey
+from vizcnn.ui.selection import Selection
 from vizcnn.words import tr
 
 log = logging.getLogger("vizcnn.app")
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def accepted_sides(key: TraceKey) -> tuple[int, int | None] | None:
+
+@st.cache_data(ttl=cache.USER_MODEL_TTL, max_entries=64, show_spinner=False)
+def accepted_sides(spec: TraceSpec) -> tuple[int, int | None] | None:
     """:func:`vizcnn.accepted_sides` of the selected model in the selected train/eval mode
-    (GoogLeNet's paper heads, which run only in training, take a narrow band around 224)."""
-    source, name, options, _shape, num_classes, training = key
+    (GoogLeNet's paper heads, which run only in training, take a narrow band around 224),
+    with the channels the model takes."""
     try:
-        model: nn.Module
-        if source == Source.USER.value:
-            model = cache.user_model(name)
-        else:
-            with torch.device("meta"):
-                model = vizcnn.build(name, num_classes=num_classes, **dict(options))
-        return vizcnn.accepted_sides(model, cache.expected_channels(key) or 3,
-                                     training=training)
+        cache.check_allowed(spec.model)
+        return experiments.accepted_sides(spec, cache.expected_channels(spec.model))
     except Exception:  # only a hint for an error message: never let it raise
         return None
 
 
-def input_hint(selection: Selection) -> str:
+def input_hint(spec: TraceSpec, lang: str) -> str:
     """What the selected model does accept: its input channels and the square sides it takes
     (in the selected train/eval mode)."""
-    lang = selection.lang.value
     lines = []
-    channels = cache.expected_channels(selection.key)
+    channels = cache.expected_channels(spec.model)
     if channels is not None:
         lines.append(tr(lang, "hint_channels", channels=channels))
-    sides = accepted_sides(selection.key)
+    sides = accepted_sides(spec)
     if sides is not None:
         low, high = sides
-        shape = f"{selection.input_shape[0]}×{channels or selection.input_shape[1]}×{low}×{low}"
-        mode = tr(lang, "mode.train" if selection.training else "mode.eval")
+        shape = f"{spec.input_shape[0]}×{channels or spec.input_shape[1]}×{low}×{low}"
+        mode = tr(lang, "mode.train" if spec.training else "mode.eval")
         if high is None:
             lines.append(tr(lang, "hint_min_side", side=low, shape=shape))
         elif high == low:
@@ -66,8 +59,8 @@ def show_error(error: Exception, selection: Selection | None, lang: str) -> None
     does not import, a factory that fails), where an input hint would mislead."""
     if isinstance(error, ShapeError):
         text = tr(lang, "bad_input", error=str(error))
-        if selection is not None and selection.model:
-            hint = input_hint(selection)
+        if selection is not None and selection.spec is not None:
+            hint = input_hint(selection.spec, lang)
             if hint:
                 text += "\n\n" + hint
         st.error(text, icon="⚠️")

@@ -9,21 +9,23 @@ import re
 import streamlit as st
 
 from vizcnn.api import Trace
+from vizcnn.experiments import file_stem
 from vizcnn.render.dot import Direction, GraphOptions, legend_items
-from vizcnn.ui import cache
+from vizcnn.ui import cache, choices
 from vizcnn.ui.downloads import download_row
+from vizcnn.ui.inputs import choice_problem
 from vizcnn.ui.selection import Selection
-from vizcnn.ui.sidebar import KEEP
+from vizcnn.ui.sidebar import KEEP, URL_GRAPH
 from vizcnn.words import tr
 
-K_DEPTH = "g_depth"
+K_DEPTH = choices.translated("g_depth")  # its last label names the model's deepest depth
 K_EXPAND = "g_expand"
 K_FOLD = "g_fold"
-K_DIRECTION = "g_direction"
+K_DIRECTION = choices.translated("g_direction")
 K_SHAPES = "g_shapes"
 K_KEY_BLOCKS = "g_key_blocks"
 K_LEGEND = "g_legend"
-K_ZOOM = "g_zoom"
+K_ZOOM = choices.translated("g_zoom")
 
 FIT = "fit"
 ZOOMS: tuple[object, ...] = (FIT, 25, 50, 75, 100, 125, 150, 200)
@@ -74,9 +76,37 @@ def _legend_html(trace: Trace, lang: str) -> str:
     return f'<div style="line-height:1.9">{chips}</div>'
 
 
-def _sanitise_state(trace: Trace) -> tuple[list[int], list[str]]:
+def _apply_link(depths: list[int], blocks: list[str], lang: str) -> None:
+    """Take the link's depth and open blocks once, checked against this trace; a value the
+    trace does not have is reported (and the control keeps its own value)."""
+    state = st.session_state
+    pending = state.pop(URL_GRAPH, None) or {}
+    if "depth" in pending:
+        if pending["depth"] in depths:
+            state[K_DEPTH] = pending["depth"]
+        else:
+            st.warning(choice_problem("depth", str(pending["depth"]),
+                                      (f"1–{depths[-1]}",)).text(lang), icon="⚠️")
+    if "open" in pending:
+        unknown = [p for p in pending["open"] if p not in blocks]
+        state[K_EXPAND] = [p for p in pending["open"] if p in blocks]
+        if unknown:
+            st.warning(choice_problem("open", ",".join(unknown),
+                                      (tr(lang, "g_expand_choices"),)).text(lang), icon="⚠️")
+
+
+def url_view() -> tuple[int | None, tuple[str, ...]]:
+    """The graph's depth and open blocks for the URL (the link's until the tab is drawn)."""
+    state = st.session_state
+    pending = state.get(URL_GRAPH) or {}
+    return (state.get(K_DEPTH, pending.get("depth")),
+            tuple(state.get(K_EXPAND, pending.get("open", ()))))
+
+
+def _sanitise_state(trace: Trace, lang: str) -> tuple[list[int], list[str]]:
     depths = list(range(1, max_depth(trace) + 1))
     blocks = openable_blocks(trace)
+    _apply_link(depths, blocks, lang)
     state = st.session_state
     if state.get(K_DEPTH) not in depths:
         state[K_DEPTH] = min(DEFAULT_DEPTH, depths[-1])
@@ -91,7 +121,7 @@ def _sanitise_state(trace: Trace) -> tuple[list[int], list[str]]:
 
 def graph_options_from_controls(trace: Trace, lang: str) -> tuple[GraphOptions, object]:
     """Draw the graph controls; return the chosen options and zoom."""
-    depths, blocks = _sanitise_state(trace)
+    depths, blocks = _sanitise_state(trace, lang)
     last = depths[-1]
     top = st.columns([3, 2, 3])
     depth = top[0].select_slider(
@@ -129,16 +159,16 @@ def render_graph_tab(selection: Selection, trace: Trace) -> None:
     lang = selection.lang.value
     options, zoom = graph_options_from_controls(trace, lang)
     with st.spinner(tr(lang, "rendering")):
-        svg = cache.graph_bytes(selection.key, options, "svg")
+        svg = cache.graph_bytes(trace, options, "svg")
     st.html(_legend_html(trace, lang))
     st.markdown(svg_for_page(svg, zoom), unsafe_allow_html=True)
     st.caption(tr(lang, "g_caption"))
-    stem, key = selection.file_stem, selection.key
+    stem = file_stem(trace.spec)
     download_row(lang, [
         ("SVG", svg, f"{stem}.svg", "image/svg+xml", "dl_svg"),
-        ("PNG", lambda: cache.graph_bytes(key, options, "png"), f"{stem}.png", "image/png",
+        ("PNG", lambda: cache.graph_bytes(trace, options, "png"), f"{stem}.png", "image/png",
          "dl_png"),
-        ("PDF", lambda: cache.graph_bytes(key, options, "pdf"), f"{stem}.pdf",
+        ("PDF", lambda: cache.graph_bytes(trace, options, "pdf"), f"{stem}.pdf",
          "application/pdf", "dl_pdf"),
-        ("DOT", cache.dot_for(key, options), f"{stem}.dot", "text/vnd.graphviz", "dl_dot"),
+        ("DOT", cache.dot_for(trace, options), f"{stem}.dot", "text/vnd.graphviz", "dl_dot"),
     ])

@@ -7,6 +7,7 @@ import streamlit as st
 
 import vizcnn
 from vizcnn.api import Trace
+from vizcnn.experiments import model_label
 from vizcnn.words import human
 from vizcnn.ui.cache import user_models_allowed
 from vizcnn.ui.selection import Selection, Source
@@ -68,11 +69,12 @@ def render_user_intro(selection: Selection) -> bool:
 
 
 def render_summary(selection: Selection, trace: Trace) -> None:
-    """One line: input, params, MACs and FLOPs (both named), train/eval."""
+    """One line, all of it the trace's: the model with its options, input, params, MACs and
+    FLOPs (both named), train/eval."""
     lang = selection.lang.value
-    shape = "×".join(str(d) for d in selection.input_shape)
+    shape = "×".join(str(d) for d in trace.spec.input_shape)
     mode = tr(lang, "mode.train" if trace.training else "mode.eval")
-    st.markdown(tr(lang, "summary", shape=shape, params=human(trace.params),
+    st.markdown(tr(lang, "summary", model=model_label(trace.spec.model), shape=shape, params=human(trace.params),
                    macs=human(trace.macs), flops=human(trace.flops), mode=mode,
                    layers=sum(1 for n in trace.nodes if n.op not in ("input", "output"))))
 

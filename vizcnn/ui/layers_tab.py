@@ -7,8 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from vizcnn.api import Trace
+from vizcnn.experiments import file_stem
 from vizcnn.words import human
 from vizcnn.render.tables import to_csv, to_json_rows, to_markdown
+from vizcnn.ui import choices
 from vizcnn.ui.downloads import download_row
 from vizcnn.ui.selection import Selection
 from vizcnn.ui.sidebar import KEEP
@@ -16,7 +18,7 @@ from vizcnn.words import tr
 
 K_FILTER = "l_filter"
 K_KINDS = "l_kinds"
-K_DEPTH = "l_depth"
+K_DEPTH = choices.translated("l_depth")
 ALL = "all"
 
 
@@ -104,7 +106,7 @@ def render_layers_tab(selection: Selection, trace: Trace) -> None:
     st.caption(tr(lang, "l_count", shown=len(shown), total=len(table)))
     st.dataframe(shown, hide_index=True, width="stretch", height=560,
                  column_config=column_config(lang))
-    stem = selection.file_stem + ("" if depth_arg is None else f"_depth{depth_arg}")
+    stem = file_stem(trace.spec) + ("" if depth_arg is None else f"_depth{depth_arg}")
     download_row(lang, [
         ("CSV", to_csv(trace, depth_arg), f"{stem}.csv", "text/csv", "dl_csv"),
         ("JSON", to_json_rows(trace, depth_arg), f"{stem}.json", "application/json",

@@ -16,10 +16,10 @@ import pandas as pd
 import streamlit as st
 
 from vizcnn.errors import VizcnnError
-from vizcnn.experiments import lessons
+from vizcnn.experiments import lessons, what_if, whatif
 from vizcnn.graph import Graph
 from vizcnn.teach import (
-    depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks, whatif,
+    depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks,
 )
 from vizcnn.words import Lang, as_lang, fmt_int, fmt_pct, fmt_shape, human, tr
 from vizcnn.ui.sidebar import apply_selection
@@ -45,8 +45,9 @@ def render_learn_tab(trace: Graph, model_name: str, lang: str,
                      options: Mapping[str, Any] | None = None) -> None:
     """Render the Learn tab for ``trace`` of ``model_name`` in ``lang`` ("en" or "zh").
 
-    ``options`` are the builder options the trace was made with (for sections that build
-    the model again); the zoo defaults when omitted.
+    The lessons read ``trace`` and the variants derived from it (its spec for the model);
+    ``options`` are the sidebar's builder options, used only by the what-if section; the zoo
+    defaults when omitted.
     """
     try:
         language = as_lang(lang)
@@ -79,9 +80,8 @@ def render_learn_tab(trace: Graph, model_name: str, lang: str,
     for section, section_ideas in _SECTIONS:
         if ideas.intersection(section_ideas) or (section == "se" and has_se_option):
             _guarded(language, f"sec_{section}", renderers[section])
-    if card is not None:
-        _guarded(language, "sec_whatif",
-                 lambda: _whatif_section(trace, model_name, language, key, opts))
+    if card is not None and getattr(trace, "spec", None) is not None:
+        _guarded(language, "sec_whatif", lambda: _whatif_section(trace, model_name, language, key))
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -116,7 +116,7 @@ def _formula_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> Non
     node_id = st.selectbox(tr(lang, "formula_pick"), nodes, key=key("layer"))
     wf = formulas.worked_formula_for(trace, node_id or nodes[0])
     heading = tr(lang, "formula_layer", node=wf.node_id, type=wf.module_type or wf.op,
-                   input=fmt_shape(wf.input_shape), output=fmt_shape(wf.output_shape))
+                 input=fmt_shape(wf.input_shape), output=fmt_shape(wf.output_shape))
     st.markdown(f"**{heading}**")
     for line in formulas.to_latex(wf):
         st.latex(line)
@@ -125,7 +125,7 @@ def _formula_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> Non
     for axis in wf.axes:
         if axis.corrected:
             st.caption(tr(lang, "formula_ceil_corrected", start=axis.result * axis.stride,
-                            limit=axis.size_in + axis.padding))
+                          limit=axis.size_in + axis.padding))
     if wf.flops is not None:
         st.caption(tr(lang, "formula_pool_no_macs"))
     st.markdown(tr(lang, "check_ok" if wf.matches else "check_mismatch"))
@@ -178,7 +178,7 @@ def _vgg_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
 
 def _inception_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
     st.markdown(tr(lang, "inception_intro"))
-    blocks = _inception_blocks(trace)
+    blocks = inception_blocks(trace)
     if not blocks:
         st.info(tr(lang, "inception_none"))
         return
@@ -193,7 +193,7 @@ def _inception_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
     total_with = sum(b.macs for b in blocks)
     total_without = sum(b.macs_without for b in blocks)
     st.markdown(tr(lang, "inception_total", count=len(blocks), macs=human(total_with),
-                     without=human(total_without), factor=f"{total_without / total_with:.2f}"))
+                   without=human(total_without), factor=f"{total_without / total_with:.2f}"))
     paths = [b.path for b in blocks]
     chosen = st.selectbox(tr(lang, "inception_pick"), paths, key=key("inception_block"))
     block = blocks[paths.index(chosen)] if chosen in paths else blocks[0]
@@ -205,13 +205,13 @@ def _inception_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
         tr(lang, "col_share"): f"{br.share * 100:.1f} %",
     } for br in block.branches]), hide_index=True, key=key("inception_branches"))
     st.markdown(tr(lang, "inception_saving", block=block.path,
-                     reductions=len(block.reductions), macs=fmt_int(block.macs),
-                     without=fmt_int(block.macs_without), factor=f"{block.macs_factor:.2f}",
-                     params=fmt_int(block.conv_params),
-                     params_without=fmt_int(block.conv_params_without)))
+                   reductions=len(block.reductions), macs=fmt_int(block.macs),
+                   without=fmt_int(block.macs_without), factor=f"{block.macs_factor:.2f}",
+                   params=fmt_int(block.conv_params),
+                   params_without=fmt_int(block.conv_params_without)))
 
 
-def _inception_blocks(trace: Graph) -> list[inception.InceptionBlock]:
+def inception_blocks(trace: Graph) -> list[inception.InceptionBlock]:
     """Each Inception block with its rebuilt variants (with and without 1×1 reductions)."""
     found = []
     for path in inception.inception_paths(trace):
@@ -276,20 +276,20 @@ def _se_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
         st.markdown(tr(lang, "se_walk", shapes=" → ".join(
             f"({', '.join(str(d) for d in s)})" for s in walk.shapes)))
         st.markdown(tr(lang, "se_numbers", channels=walk.channels, hidden=walk.hidden,
-                         reduction=f"{walk.reduction:g}"))
+                       reduction=f"{walk.reduction:g}"))
         st.markdown(tr(lang, "se_keeps_shape" if walk.keeps_shape else "se_changes_shape"))
     else:
         st.info(tr(lang, "se_none"))
     cost = se.se_cost(*lessons.se_variant(trace, paths))
     params, macs = cost.params_delta, cost.macs_delta
     st.markdown(tr(lang, f"se_cost_{cost.how}", model=trace.model, blocks=cost.blocks,
-                     params=fmt_int(cost.with_se.params),
-                     params_without=fmt_int(cost.without_se.params),
-                     params_delta=fmt_int(params.absolute, signed=True),
-                     params_pct=fmt_pct(params.percent),
-                     macs=fmt_int(cost.with_se.macs), macs_without=fmt_int(cost.without_se.macs),
-                     macs_delta=fmt_int(macs.absolute, signed=True),
-                     macs_pct=fmt_pct(macs.percent)))
+                   params=fmt_int(cost.with_se.params),
+                   params_without=fmt_int(cost.without_se.params),
+                   params_delta=fmt_int(params.absolute, signed=True),
+                   params_pct=fmt_pct(params.percent),
+                   macs=fmt_int(cost.with_se.macs), macs_without=fmt_int(cost.without_se.macs),
+                   macs_delta=fmt_int(macs.absolute, signed=True),
+                   macs_pct=fmt_pct(macs.percent)))
 
 
 # ---------------------------------------------------------------------------- depthwise
@@ -308,9 +308,9 @@ def _depthwise_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
                                   dw_id)
     k = fmt_shape(r.kernel)
     st.markdown(tr(lang, "depthwise_costs", m=r.in_channels, n=r.out_channels, k=k,
-                     shape=fmt_shape(r.input_shape), standard=fmt_int(r.standard_macs),
-                     dw=fmt_int(r.depthwise_macs), pw=fmt_int(r.pointwise_macs),
-                     separable=fmt_int(r.separable_macs)))
+                   shape=fmt_shape(r.input_shape), standard=fmt_int(r.standard_macs),
+                   dw=fmt_int(r.depthwise_macs), pw=fmt_int(r.pointwise_macs),
+                   separable=fmt_int(r.separable_macs)))
     g = r.pw_groups
     gk = r"g k^2" if g > 1 else r"k^2"
     st.latex(
@@ -320,7 +320,7 @@ def _depthwise_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
     if g > 1:
         st.caption(tr(lang, "depthwise_grouped", groups=g))
     st.markdown(tr(lang, "depthwise_equal" if r.measured == r.formula else "depthwise_differ",
-                     speedup=f"{1 / float(r.measured):.1f}"))
+                   speedup=f"{1 / float(r.measured):.1f}"))
 
 
 # ---------------------------------------------------------------------------- shuffle
@@ -335,7 +335,7 @@ def _shuffle_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> Non
         return
     model_groups = groups_in_model[0]
     st.markdown(tr(lang, "shuffle_model", count=len(layers), channels=layers[0][1],
-                     groups=model_groups))
+                   groups=model_groups))
     choices = tuple(sorted({*_SHUFFLE_GROUPS, model_groups}))
     groups = int(st.select_slider(tr(lang, "shuffle_groups"), choices, value=model_groups,
                                   key=key("shuffle_groups")))
@@ -368,7 +368,7 @@ def _ghost_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
     ghost_total = sum(g.ghost_macs for g in savings)
     plain_total = sum(g.plain_macs for g in savings)
     st.markdown(tr(lang, "ghost_total", count=len(savings), ghost=human(ghost_total),
-                     plain=human(plain_total), factor=f"{plain_total / ghost_total:.2f}"))
+                   plain=human(plain_total), factor=f"{plain_total / ghost_total:.2f}"))
     # the ratio slider rebuilds the model's widest Ghost module with another s
     widest = max(savings, key=lambda g: g.in_channels)
     c, n, size = widest.in_channels, widest.out_channels, widest.input_shape[-1]
@@ -379,40 +379,40 @@ def _ghost_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
     g = ghost.ghost_saving(module, "0", lessons.plain_conv(*ghost.plain_conv_args(module, "0")),
                            label=None)
     st.markdown(tr(lang, "ghost_line", c=c, n=n, s=s, m=g.intrinsic, size=size,
-                     plain=fmt_int(g.plain_macs), ghost=fmt_int(g.ghost_macs),
-                     factor=f"{g.macs_ratio:.2f}", params_factor=f"{g.params_ratio:.2f}",
-                     formula=f"{float(g.formula):.2f}"))
+                   plain=fmt_int(g.plain_macs), ghost=fmt_int(g.ghost_macs),
+                   factor=f"{g.macs_ratio:.2f}", params_factor=f"{g.params_ratio:.2f}",
+                   formula=f"{float(g.formula):.2f}"))
 
 
 # ---------------------------------------------------------------------------- what-if
 def _whatif_section(trace: Graph, model_name: str, lang: Lang,
-                    key: Callable[[str], str], options: Mapping[str, Any]) -> None:
-    """Compare the model as set in the sidebar (``options``) with one knob turned."""
+                    key: Callable[[str], str]) -> None:
+    """Compare the traced model (its own totals) with one knob turned, derived from the
+    trace's spec (see :mod:`vizcnn.experiments.whatif`)."""
     st.markdown(tr(lang, "whatif_intro"))
-    input_size = tuple(trace.input_shapes[0])
+    spec = trace.spec  # type: ignore[attr-defined]
+    input_size = spec.input_shape
     resolution: int | None = None
     changes: dict[str, Any] = {}
     se_on = False
-    for spec in whatif.knobs(model_name, input_size):
-        label = tr(lang, f"knob_{spec.knob.value}")
-        current = options.get(spec.option, spec.default) if spec.option else spec.default
-        if spec.knob is whatif.Knob.RESOLUTION:
+    for knob in whatif.knobs(model_name, input_size):
+        label = tr(lang, f"knob_{knob.knob.value}")
+        current = spec.model.option(knob.option, knob.default) if knob.option else knob.default
+        if knob.knob is whatif.Knob.RESOLUTION:
             if len(input_size) < 4:
                 continue
-            resolution = int(st.select_slider(label, spec.choices, value=current,
+            resolution = int(st.select_slider(label, knob.choices, value=current,
                                               key=key("whatif_resolution")))
-        elif spec.knob is whatif.Knob.SE:
+        elif knob.knob is whatif.Knob.SE:
             se_on = st.checkbox(label, value=bool(current), key=key("whatif_se"))
-            changes[spec.option] = se_on  # type: ignore[index]
-        elif spec.knob is whatif.Knob.SE_RATIO and "se" in changes and not se_on:
+            changes[knob.option] = se_on  # type: ignore[index]
+        elif knob.knob is whatif.Knob.SE_RATIO and "se" in changes and not se_on:
             continue  # the ratio only matters once SE is switched on
         else:
-            choices = spec.choices if current in spec.choices else (*spec.choices, current)
-            changes[spec.option] = st.select_slider(  # type: ignore[index]
-                label, sorted(choices), value=current, key=key(f"whatif_{spec.knob.value}"))
-    base = {**whatif.default_options(model_name), **options}
-    result = whatif.what_if(model_name, input_size, changes, resolution, base_options=base,
-                            training=trace.training)
+            choices = knob.choices if current in knob.choices else (*knob.choices, current)
+            changes[knob.option] = st.select_slider(  # type: ignore[index]
+                label, sorted(choices), value=current, key=key(f"whatif_{knob.knob.value}"))
+    result = what_if(trace, changes, resolution)  # type: ignore[arg-type]
     names = ("params", "macs", "flops")
     columns = st.columns(len(names))
     for column, name in zip(columns, names):
@@ -431,9 +431,9 @@ def _whatif_section(trace: Graph, model_name: str, lang: Lang,
     st.button(tr(lang, "whatif_apply"), key=key("whatif_apply"), on_click=apply_selection,
               args=(dict(changes), resolution), help=tr(lang, "whatif_apply_help"))
     st.caption(tr(lang, "whatif_setting", base=fmt_shape(result.base_input),
-                    changed=fmt_shape(result.changed_input),
-                    options=", ".join(f"{k}={v}" for k, v in result.changed_options.items())
-                    or "—"))
+                  changed=fmt_shape(result.changed_input),
+                  options=", ".join(f"{k}={v}" for k, v in result.changed_options.items())
+                  or "—"))
 
 
-__all__ = ["render_learn_tab"]
+__all__ = ["inception_blocks", "render_learn_tab"]

@@ -12,6 +12,7 @@ from typing import Any
 
 from vizcnn.graph import Graph, Node, OpKind
 from vizcnn.words import Lang, tr
+from vizcnn.views.structure import structure
 from vizcnn.views.table import layer_rows
 
 
@@ -85,41 +86,10 @@ def _counted(graph: Graph) -> list[Node]:
     return [n for n in graph.nodes if n.op not in ("input", "output")]
 
 
-def _spatial_extent(node: Node) -> int:
-    shape = node.output_shapes[0] if node.output_shapes else ()
-    extent = 1
-    for s in shape[2:]:
-        extent *= s
-    return extent if len(shape) >= 3 else 0
-
-
 def se_modules(graph: Graph) -> set[str]:
-    """Paths of squeeze-and-excitation modules.
-
-    A module is SE when its class is the model card's key block for the idea "se", or when
-    it has the SE shape: output shape equal to input shape, a global pool, a channel-wise
-    multiply, and every conv/linear inside working on the squeezed (1×1) tensor.
-    """
-    classes = {cls for idea, cls in graph.key_blocks if idea == "se"}
-    found = {p for p, m in graph.modules.items() if p and m.type in classes}
-    inside: dict[str, list[Node]] = {}
-    for node in _counted(graph):
-        for path in node.scope:
-            inside.setdefault(path, []).append(node)
-    for path, nodes in inside.items():
-        info = graph.modules.get(path)
-        if info is None or path in found or not info.input_shapes or not info.output_shapes:
-            continue
-        if info.input_shapes[0] != info.output_shapes[0] or len(info.input_shapes[0]) < 4:
-            continue
-        pooled = any(n.kind == OpKind.POOL.value and _spatial_extent(n) == 1 for n in nodes)
-        scaled = any(n.kind == OpKind.MUL.value for n in nodes)
-        squeezed = all(_spatial_extent(n) <= 1 for n in nodes if n.kind in (
-            OpKind.CONV.value, OpKind.POINTWISE.value, OpKind.LINEAR.value))
-        has_fc = any(n.kind in (OpKind.POINTWISE.value, OpKind.LINEAR.value) for n in nodes)
-        if pooled and scaled and squeezed and has_fc:
-            found.add(path)
-    return found
+    """Paths of squeeze-and-excitation modules, as :mod:`vizcnn.views.structure` finds them
+    on the edges (x → global pool → … → gate, multiplied back onto x)."""
+    return set(structure(graph).se)
 
 
 def categorize(node: Node, se: set[str]) -> Category:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vizcnn.graph import Graph, Node, OpKind, Shape
+from vizcnn.words import fmt_shape
 
 HEAD = "head"
 STEM = "stem"
@@ -82,7 +83,7 @@ class Stage:
         """"56×56"; a head reports its feature count ("1000-d")."""
         if self.resolution is None:
             return f"{self.channels}-d" if self.channels is not None else "—"
-        return "×".join(str(s) for s in self.resolution)
+        return fmt_shape(self.resolution)
 
 
 @dataclass
@@ -181,11 +182,11 @@ def _leaf_detail(node: Node) -> str:
     """Paper-style text for a leaf layer: "7×7 conv, 64, stride 2", "3×3 max pool, stride 2"."""
     attrs = node.attrs
     kernel, stride = _dims(attrs.get("kernel_size")), _dims(attrs.get("stride"))
-    k = "×".join(str(v) for v in kernel)
+    k = fmt_shape(kernel)
     s = ""
     if any(v > 1 for v in stride):
         s = f", stride {stride[0]}" if len(set(stride)) == 1 else (
-            ", stride " + "×".join(str(v) for v in stride))
+            ", stride " + fmt_shape(stride))
     if node.kind in _COMPUTE_KINDS - {OpKind.LINEAR.value, OpKind.MATMUL.value}:
         groups = attrs.get("groups", 1)
         what = {
@@ -202,7 +203,7 @@ def _leaf_detail(node: Node) -> str:
         if "adaptive" in node.op and out is not None:
             if all(v == 1 for v in out):
                 return f"global {kind}"
-            return f"adaptive {kind} to " + "×".join(str(v) for v in out)
+            return f"adaptive {kind} to " + fmt_shape(out)
         return f"{k} {kind}{s}" if k else kind
     return node.module_type or node.op
 
@@ -242,7 +243,7 @@ def _name(units: list[_Unit], index: int, resolution: tuple[int, ...] | None,
     owners = [u for u in units if _has_compute(u)]
     if len(owners) == 1 and owners[0].module is not None:
         return owners[0].module
-    label = "×".join(str(s) for s in resolution) if resolution is not None else "—"
+    label = fmt_shape(resolution) if resolution is not None else "—"
     if index == 0 and input_res is not None and resolution is not None and resolution != input_res:
         return STEM
     return label

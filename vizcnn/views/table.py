@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vizcnn.graph import Graph, Node
+from vizcnn.words import fmt_shape
 
 COLUMNS = [
     "path", "type", "kind", "depth", "input_shape", "output_shape", "kernel", "stride",
@@ -14,7 +15,7 @@ COLUMNS = [
 
 
 def _shape(shapes: tuple) -> str:
-    return ", ".join("×".join(str(d) for d in s) for s in shapes)
+    return ", ".join(fmt_shape(s) for s in shapes)
 
 
 def _hw(value: Any) -> str:
@@ -22,7 +23,7 @@ def _hw(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
-    return "×".join(str(v) for v in value)
+    return fmt_shape(value)
 
 
 def _node_row(node: Node) -> dict[str, Any]:

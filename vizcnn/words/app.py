@@ -35,7 +35,7 @@ EN: dict[str, str] = {
                   "app still works; try other settings.",
     "download": "Download",
     "download_html": "Download HTML",
-    "summary": "Input **{shape}** · **{layers}** layers and ops · **{params}** parameters · "
+    "summary": "**{model}** · Input **{shape}** · **{layers}** layers and ops · **{params}** parameters · "
                "**{macs}** MACs (multiply-accumulates) · **{flops}** FLOPs · {mode}",
     "key_idea": "Key idea:",
     "params_word": "params",
@@ -208,8 +208,33 @@ EN: dict[str, str] = {
     "sw_run": "Run the sweep ({n} sizes)",
     "sw_running": "Tracing size {done} of {total}…",
     "sw_not_run": "Press the button to run the sweep.",
-    "sw_stale": "These results are for earlier settings; run the sweep again to update them.",
     "sw_rejected": "Rejected sizes: {sizes}. First reason: {error}",
+    # refused values (vizcnn/ui/inputs.py)
+    "whole_number": "A whole number from {low} to {high}.",
+    "between": "{low} to {high}",
+    "bad.empty": "**{field}** is empty: enter a whole number from {accepted}.",
+    "bad.not_whole": "**{field}**: “{value}” is not a whole number: enter a whole number "
+                     "from {accepted}.",
+    "bad.range": "**{field}**: {value} is outside the accepted range: enter a whole number "
+                 "from {accepted}.",
+    "bad.url_choice": "The link's `{field}={value}` is not accepted; accepted values: "
+                      "{accepted}.",
+    "bad.url_shape": "The link's `input={value}` is not an input shape: it takes four whole "
+                     "numbers such as 1x3x224x224.",
+    "shows_nothing": "Nothing is shown until this is fixed: the page never shows a result for "
+                     "other values than the ones asked for.",
+    "url_leave": "Correct the link, or change any choice in the sidebar to leave it behind.",
+    "cmp_shows_nothing": "The comparison shows nothing until the input side is fixed.",
+    "cmp_setting": "Every model at batch {batch}, in {mode} mode, with its own input channels; "
+                   "**{model}** as traced, with its options.",
+    "sw_shows_nothing": "The sweep shows nothing until this is fixed.",
+    "sw_too_many": "{low}…{high} every {step} is {n} sizes, and a sweep runs at most {limit}: "
+                   "use a step of {smallest} or more, or a narrower range.",
+    "sw_changed": "The settings changed since the last sweep: press the button to run it for "
+                  "these.",
+    "g_expand_choices": "blocks of this model (see Open blocks)",
+    "col.options": "options",
+    "col.input": "input",
 }
 
 ZH: dict[str, str] = {
@@ -236,7 +261,7 @@ ZH: dict[str, str] = {
     "unexpected": "绘制这一部分时出错（{error}）。应用的其他部分仍可使用，请换个设置试试。",
     "download": "下载",
     "download_html": "下载 HTML",
-    "summary": "输入 **{shape}** · **{layers}** 个层和操作 · **{params}** 个参数 · "
+    "summary": "**{model}** · 输入 **{shape}** · **{layers}** 个层和操作 · **{params}** 个参数 · "
                "**{macs}** MACs（乘加次数） · **{flops}** FLOPs · {mode}",
     "key_idea": "核心思想：",
     "params_word": "参数",
@@ -403,6 +428,25 @@ ZH: dict[str, str] = {
     "sw_run": "开始扫描（{n} 个尺寸）",
     "sw_running": "正在追踪第 {done} / {total} 个尺寸…",
     "sw_not_run": "点击按钮开始扫描。",
-    "sw_stale": "这是之前设置下的结果；重新扫描以更新。",
     "sw_rejected": "不接受的尺寸：{sizes}。第一个原因：{error}",
+    # refused values (vizcnn/ui/inputs.py)
+    "whole_number": "{low} 到 {high} 之间的整数。",
+    "between": "{low} 到 {high}",
+    "bad.empty": "**{field}** 为空：请输入 {accepted} 之间的整数。",
+    "bad.not_whole": "**{field}**：“{value}” 不是整数：请输入 {accepted} 之间的整数。",
+    "bad.range": "**{field}**：{value} 超出可接受的范围：请输入 {accepted} 之间的整数。",
+    "bad.url_choice": "链接中的 `{field}={value}` 不被接受；可接受的值：{accepted}。",
+    "bad.url_shape": "链接中的 `input={value}` 不是输入形状：需要四个整数，例如 1x3x224x224。",
+    "shows_nothing": "修正之前这里不显示任何结果：页面从不显示与所要求的值不同的结果。",
+    "url_leave": "请修正链接，或修改侧边栏中的任一选项以离开该链接。",
+    "cmp_shows_nothing": "输入边长修正之前，对比不显示任何结果。",
+    "cmp_setting": "每个模型都使用批大小 {batch}、{mode}模式和各自的输入通道数；**{model}** 按追踪时的设置"
+                   "（含其选项）。",
+    "sw_shows_nothing": "修正之前，扫描不显示任何结果。",
+    "sw_too_many": "{low}…{high}、步长 {step} 共 {n} 个尺寸，而一次扫描最多 {limit} 个：请使用不小于 "
+                   "{smallest} 的步长，或缩小范围。",
+    "sw_changed": "自上次扫描以来设置已改变：请按按钮为当前设置运行扫描。",
+    "g_expand_choices": "该模型的模块（见“展开模块”）",
+    "col.options": "选项",
+    "col.input": "输入",
 }

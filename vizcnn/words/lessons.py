@@ -113,7 +113,8 @@ EN: dict[str, str] = {
         "expands (an hourglass), MobileNetV2's inverted residual expands then reduces (a "
         "spindle) — exactly opposite."),
     "profile_title": "{profile}: {block}",
-    "profile_title_contrast": "{profile}: {model} · {block} (another model, for contrast)",
+    "profile_title_contrast": "{profile}: {model} · {block}",
+    "profile_contrast_tag": "(another model, for contrast)",
     "profile_contrast_note": (
         "{model} has no {profile} block, so the chart sets {other}'s {block} beside it for "
         "contrast; it is marked as another model's in its title."),
@@ -321,7 +322,8 @@ ZH: dict[str, str] = {
         "把主分支上的通道数画成一条带子：ResNet 的残差结构先降维再升维，像一个沙漏；"
         "MobileNet V2 的倒残差先升维再降维，像一个纺锤，两者刚好相反。"),
     "profile_title": "{profile}：{block}",
-    "profile_title_contrast": "{profile}：{model} · {block}（另一个模型，作对比）",
+    "profile_title_contrast": "{profile}：{model} · {block}",
+    "profile_contrast_tag": "（另一个模型，作对比）",
     "profile_contrast_note": (
         "{model} 没有{profile}形的块，所以图中放了 {other} 的 {block} 作对比；"
         "它的标题注明是另一个模型的。"),
