@@ -16,13 +16,14 @@ from typing import Callable
 
 import streamlit as st
 
+from vizcnn.api import Trace
 from vizcnn.render.dot import GraphOptions
 from vizcnn.render.interactive import viewer_css, viewer_data, viewer_script
+from vizcnn.spec import TraceSpec
 from vizcnn.ui import cache
-from vizcnn.ui.selection import TraceKey
 
 COMPONENT = "vizcnn_graph_viewer"
-HEIGHT_CSS = "calc(100vh - 330px)"   # the whole stage fits the window under the controls
+HEIGHT_CSS = "max(420px, calc(100vh - 240px))"   # the stage fits the window, toolbar included
 
 _JS = """
 const SCRIPT = %s;
@@ -38,6 +39,7 @@ export default function (component) {
   if (!data) return;
   load();
   const host = parentElement;
+  host.__vizcnnSend = setStateValue;   // the latest run's: an earlier one may be stale
   const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
   const live = host.__vizcnn;
   if (live && live.key === data.key) {
@@ -46,8 +48,7 @@ export default function (component) {
     v.open = new Set(data.viewer.open);
     v.fold = data.viewer.fold;
     v.foldBox.checked = v.fold;
-    v.keepView = true;
-    v.draw(null);
+    v.draw(null);   // the app changed the view (depth, picker): show it fitted
     return;
   }
   if (live) live.box.remove();
@@ -56,7 +57,7 @@ export default function (component) {
   host.appendChild(box);
   const viewer = window.vizcnnViewer.mount(box, data.viewer, {
     height: data.height,
-    onState: (state) => setStateValue("view", state),
+    onState: (state) => host.__vizcnnSend("view", state),
   });
   host.__vizcnn = { key: data.key, viewer, box };
 }
@@ -72,23 +73,23 @@ def _component():
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _data(key: TraceKey, options: GraphOptions) -> dict:
-    return viewer_data(cache.trace_for(key), options)
+def _data(_trace: Trace, key: TraceSpec | str, options: GraphOptions) -> dict:
+    return viewer_data(_trace, options)
 
 
-def _view_key(key: TraceKey, options: GraphOptions) -> str:
+def _view_key(key: TraceSpec | str, options: GraphOptions) -> str:
     """What the viewer's drawing depends on besides the open set and folding."""
     text = repr((key, options.direction, options.highlight_key_blocks, options.show_shapes,
                  options.legend, options.lang))
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def graph_viewer(key: TraceKey, options: GraphOptions, *, widget_key: str,
+def graph_viewer(trace: Trace, options: GraphOptions, *, widget_key: str,
                  on_change: Callable[[], None]) -> None:
-    """Mount the viewer of the trace ``key`` drawn as ``options`` say; ``on_change`` runs
-    when a click changed the open set or the fold switch (read them with
-    :func:`viewer_state`)."""
-    data = _data(key, options)
+    """Mount the viewer of ``trace`` drawn as ``options`` say; ``on_change`` runs when a
+    click changed the open set or the fold switch (read them with :func:`viewer_state`)."""
+    key = cache.render_key(trace)
+    data = _data(trace, key, options)
     _component()(
         key=widget_key,
         data={"key": _view_key(key, options), "viewer": data, "height": HEIGHT_CSS},

@@ -72,6 +72,7 @@
 
     build(element) {
       const rootEl = el("div", { class: "vzv", "data-state": "loading" });
+      rootEl.vizcnnViewer = this;   // for scripts and tests: the viewer behind the element
       this.root = rootEl;
       const bar = el("div", { class: "vzv-bar" });
       const button = (key, act, label) => {
@@ -224,7 +225,8 @@
 
     show(svg) {
       const previous = this.svg;
-      const keep = previous && this.pz ? { zoom: this.pz.getZoom(), pan: this.pz.getPan() } : null;
+      const keep = previous && this.pz ? { real: this.sizes().realZoom, pan: this.pz.getPan() }
+        : null;
       if (this.pz) {
         this.pz.destroy();
         this.pz = null;
@@ -249,9 +251,10 @@
       this.pz.setMaxZoom(Math.max(2, 8 / fitted));
       this.pz.setMinZoom(Math.min(0.5, 0.02 / fitted));
       this.buildMini(svg);
-      if (keep && this.keepView) {
-        this.pz.zoom(keep.zoom);
+      if (keep && this.keepView) {   // a click: the same scale and place as before it
+        this.zoomTo(keep.real);
         this.pz.pan(keep.pan);
+        this.updateMini();
       } else {
         this.firstView();
       }
@@ -372,6 +375,14 @@
         this.pz.pan({ x: Math.max(8, (s.width - this.viewBox.width * real) / 2), y: 8 });
       }
       this.updateMini();
+    }
+
+    /* Centre the box (or frame) of a leaf node, block or fold id in the stage. */
+    centre(name) {
+      const g = Array.from(this.svg.querySelectorAll("g.node, g.cluster"))
+        .find((n) => [name, "cluster_" + name].includes(n.querySelector("title").textContent));
+      if (g) this.centreOn(g);
+      return Boolean(g);
     }
 
     centreOn(g) {
