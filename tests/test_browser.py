@@ -171,8 +171,11 @@ def screenshot(page: Page, name: str, graph_text: str | None = None) -> None:
     page.get_by_role("tablist").first.evaluate(
         "e => { e.scrollIntoView({block: 'start'});"
         " document.querySelector('[data-testid=stMain]').scrollBy(0, -70); }")
-    if graph_text is not None:   # the viewer at the top of the window, searched for the box
-        page.locator(".vzv").evaluate("e => e.scrollIntoView({block: 'start'})")
+    if graph_text is not None:   # the viewer under the app's header, the box in its middle
+        page.locator(".vzv").evaluate(
+            "(e, name) => { e.scrollIntoView({block: 'start'});"
+            " document.querySelector('[data-testid=stMain]').scrollBy(0, -70);"
+            " e.vizcnnViewer.centre(name); }", graph_text)
     page.wait_for_timeout(400)
     for folder in SCREENSHOTS:
         folder.mkdir(parents=True, exist_ok=True)

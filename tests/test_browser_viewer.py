@@ -85,10 +85,18 @@ def renders(page: Page) -> int:
     return int(page.get_attribute(".vzv", "data-renders") or 0)
 
 
-def click_box(page: Page, selector: str) -> dict:
-    """Click an SVG group (centred into view first) and wait for the new layout."""
+def click_box(page: Page, selector: str, dispatch: bool = False) -> dict:
+    """Click an SVG group (centred into view first) and wait for the new layout; with
+    ``dispatch`` the click event goes to it directly (an edge drawn over a frame's label
+    would take a mouse click)."""
     before = renders(page)
-    bbox = page.locator(".vzv-svg " + selector).first.bounding_box()
+    target = page.locator(".vzv-svg " + selector).first
+    target.evaluate("(g, v) => v.centreOn(g)",
+                    page.locator(".vzv").evaluate_handle("e => e.vizcnnViewer"))
+    if dispatch:
+        target.dispatch_event("click")
+        return ready(page, before)
+    bbox = target.bounding_box()
     page.mouse.click(bbox["x"] + bbox["width"] / 2, bbox["y"] + min(10, bbox["height"] / 2))
     return ready(page, before)
 
@@ -226,12 +234,12 @@ def test_the_notebook_cell_mounts_the_viewer_or_shows_the_svg(chromium, traces, 
 @pytest.mark.parametrize("name", ["googlenet", "resnet152", "densenet_like"])
 def test_speed_to_interactive_and_click_to_open(chromium, tmp_path, name):
     """Measured, not asserted: build the file in Python, load it, draw, then open one block.
-    resnet152 is fully expanded (every layer a box); the DenseNet-like graph is drawn at depth
-    3 (each dense layer a box, ~600 boxes with the transitions' layers)."""
+    resnet152 and the DenseNet-like graph are fully expanded (every layer a box: 517 and 433
+    boxes, the DenseNet one with ~970 tensor edges)."""
     started = time.perf_counter()
     if name == "densenet_like":
         trace = vizcnn.trace(densenet121_like(), SIZE)
-        options = GraphOptions(depth=3)
+        options = GraphOptions(depth=None)
     else:
         trace = vizcnn.trace(name, SIZE)
         options = GraphOptions(depth=None) if name == "resnet152" else GraphOptions()
@@ -241,9 +249,12 @@ def test_speed_to_interactive_and_click_to_open(chromium, tmp_path, name):
     first = ready(page)
     shown = time.perf_counter()
     closed = in_view(page, "data-block")
-    if closed is None:   # everything open: close a frame and reopen it
-        frame = in_view(page, "data-frame")
-        click_box(page, f'[data-frame="{frame}"] > text')
+    if closed is None:   # everything open: close the smallest frame and reopen it
+        frame = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.vzv-svg [data-frame]')).map(g => {"
+            " const r = g.getBoundingClientRect(); return [r.width * r.height, g.dataset.frame];"
+            " }).sort((a, b) => a[0] - b[0])[0][1]")
+        click_box(page, f'[data-frame="{frame}"] > text', dispatch=True)
         closed = frame
     opened = click_box(page, f'[data-block="{closed}"]')
     SPEED[name] = {"trace_and_build_s": round(built - started, 3),
@@ -277,3 +288,22 @@ def test_highlight_an_inception_branch_and_a_residual_shortcut(chromium, traces,
     lit = set(page.locator(".vzv-svg g.node.vzv-hl title").all_text_contents())
     assert lit == {"layer2.0.downsample", "layer2.0/add"}
     shot(page, "resnet50_shortcut")
+
+
+def test_speed_of_every_zoo_model_at_default_depth(chromium, tmp_path):
+    """Measured, not asserted: load → interactive for each zoo model at the default depth."""
+    from vizcnn.zoo import list_models, model_card
+
+    times = {}
+    for name in list_models():
+        side = model_card(name).input_size
+        trace = vizcnn.trace(name, (1, 3, side, side))
+        path = write_viewer(tmp_path, trace, GraphOptions(), name)
+        started = time.perf_counter()
+        page, _ = offline_page(chromium, path)
+        first = ready(page)
+        times[name] = {"load_to_interactive_s": round(time.perf_counter() - started, 3),
+                       "first_layout_ms": round(first["total_ms"]), "boxes": first["boxes"]}
+        page.context.close()
+    SPEED["zoo at default depth"] = times
+    assert len(times) == len(list_models())
