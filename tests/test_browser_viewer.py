@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page
 import vizcnn
 from densenet_like import densenet121_like
 from test_browser import VIEWPORT, browser  # noqa: F401  (the shared Chromium fixture)
+from test_browser import viewer_ready as ready
 from vizcnn.render.dot import GraphOptions
 from vizcnn.render.interactive import viewer_html
 
@@ -70,15 +71,6 @@ def write_viewer(tmp: Path, trace: vizcnn.Trace, options: GraphOptions, name: st
     path = tmp / f"{name}.html"
     path.write_text(viewer_html(trace, options), encoding="utf-8")
     return path
-
-
-def ready(page: Page, renders: int = 0) -> dict:
-    """Wait until the viewer has drawn a state newer than ``renders``; its timings."""
-    page.wait_for_function(
-        "n => { const v = document.querySelector('.vzv');"
-        " return v && v.dataset.state === 'ready' && Number(v.dataset.renders) > n; }",
-        arg=renders, timeout=TIMEOUT_MS)
-    return json.loads(page.get_attribute(".vzv", "data-timings"))
 
 
 def renders(page: Page) -> int:
@@ -265,45 +257,25 @@ def test_speed_to_interactive_and_click_to_open(chromium, tmp_path, name):
     assert first["boxes"] > 10
 
 
-def test_highlight_an_inception_branch_and_a_residual_shortcut(chromium, traces, tmp_path):
-    page, _ = offline_page(chromium, write_viewer(tmp_path, traces["googlenet"],
-                                                  GraphOptions(depth=1), "googlenet_hl"))
+def highlighted(chromium, trace, depth: int, group: str, tmp: Path) -> tuple[Page, set[str]]:
+    """Pick ``group`` in the viewer's highlight menu; the page and the lit boxes."""
+    page, _ = offline_page(chromium, write_viewer(tmp, trace, GraphOptions(depth=depth),
+                                                  trace.model + "_hl"))
     ready(page)
     before = renders(page)
-    page.select_option(".vzv-groups", label="inception3a · branch 2")
+    page.select_option(".vzv-groups", label=group)
     ready(page, before)
     page.wait_for_selector(".vzv-svg g.node.vzv-hl")
-    lit = set(page.locator(".vzv-svg g.node.vzv-hl title").all_text_contents())
+    return page, set(page.locator(".vzv-svg g.node.vzv-hl title").all_text_contents())
+
+
+def test_highlight_an_inception_branch_and_a_residual_shortcut(chromium, traces, tmp_path):
+    page, lit = highlighted(chromium, traces["googlenet"], 1, "inception3a · branch 2", tmp_path)
     assert lit == {"inception3a.branch2", "inception3a/cat"}   # opened one level, lit
     assert "inception3a.branch2->inception3a/cat" in page.locator(
         ".vzv-svg g.edge.vzv-hl title").all_text_contents()
     shot(page, "googlenet_branch2")
-    page, _ = offline_page(chromium, write_viewer(tmp_path, traces["resnet50"],
-                                                  GraphOptions(depth=2), "resnet50_hl"))
-    ready(page)
-    before = renders(page)
-    page.select_option(".vzv-groups", label="layer2.0 · shortcut (projection)")
-    ready(page, before)
-    page.wait_for_selector(".vzv-svg g.node.vzv-hl")
-    lit = set(page.locator(".vzv-svg g.node.vzv-hl title").all_text_contents())
+    page, lit = highlighted(chromium, traces["resnet50"], 2, "layer2.0 · shortcut (projection)",
+                            tmp_path)
     assert lit == {"layer2.0.downsample", "layer2.0/add"}
     shot(page, "resnet50_shortcut")
-
-
-def test_speed_of_every_zoo_model_at_default_depth(chromium, tmp_path):
-    """Measured, not asserted: load → interactive for each zoo model at the default depth."""
-    from vizcnn.zoo import list_models, model_card
-
-    times = {}
-    for name in list_models():
-        side = model_card(name).input_size
-        trace = vizcnn.trace(name, (1, 3, side, side))
-        path = write_viewer(tmp_path, trace, GraphOptions(), name)
-        started = time.perf_counter()
-        page, _ = offline_page(chromium, path)
-        first = ready(page)
-        times[name] = {"load_to_interactive_s": round(time.perf_counter() - started, 3),
-                       "first_layout_ms": round(first["total_ms"]), "boxes": first["boxes"]}
-        page.context.close()
-    SPEED["zoo at default depth"] = times
-    assert len(times) == len(list_models())

@@ -6,8 +6,11 @@ branches side by side meeting in the concat, residual shortcuts drawn apart from
 path, the SE squeeze path returning into its multiply, channel shuffle and Ghost concat as
 ops of their own, and the model card's key blocks outlined. Layout attributes are chosen by
 graph size so that even DenseNet's dense skip connections lay out in well under two seconds
-(see ``bench/bench_render.py``). ``GraphOptions(lang="zh")`` writes the title, legend, costs and
-op words in Chinese (see :mod:`vizcnn.words.figures`) with a CJK font in the font list.
+(see ``bench/bench_render.py``). The drawing is made in two steps: :func:`view_model` computes
+everything that needs vizcnn's knowledge once per trace and view options (plain JSON), and
+:func:`vizcnn.render.emit.emit` writes DOT from it for any set of open blocks — in Python here,
+and in JavaScript in the interactive viewer. ``GraphOptions(lang="zh")`` writes the title,
+legend, costs and op words in Chinese (see :mod:`vizcnn.words.figures`) with a CJK font in the font list.
 """
 
 from __future__ import annotations
@@ -200,7 +203,7 @@ def op_summary(box: Box, lang: Lang | str = Lang.EN) -> str:
         return text
     if kind == "linear" and "in_features" in attrs:
         return tr(lang, "op.linear", inputs=attrs["in_features"],
-                     outputs=attrs["out_features"])
+                  outputs=attrs["out_features"])
     if box.op in _POOLS:
         return tr(lang, f"op.{box.op}") + _window(attrs, lang)
     if box.op.startswith("adaptive_") and "output_size" in attrs:
