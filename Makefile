@@ -36,5 +36,7 @@ graphviz:
 	@command -v dot >/dev/null && fc-list :lang=zh | grep -q . || \
 		($(APT) update && $(APT) install -y graphviz fonts-noto-cjk)
 
+# nodejs: tests/test_viewer_emit.py runs the viewer's JavaScript DOT emitter under node.
 browser:
 	@command -v chromium >/dev/null || ($(APT) update && $(APT) install -y chromium)
+	@command -v node >/dev/null || ($(APT) update && $(APT) install -y nodejs)

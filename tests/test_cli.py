@@ -177,3 +177,23 @@ def test_summary_keeps_every_column_when_there_is_room(monkeypatch, capsys) -> N
     header = capsys.readouterr().out.splitlines()[0].split()
     assert header == ["layer", "type", "input", "output", "kernel", "stride", "params", "MACs",
                       "FLOPs", "activations", "RF"]
+
+
+# --- issue 11: the interactive viewer as one offline file, big PNGs as posters -------------------
+def test_graph_to_html_writes_the_offline_viewer(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "googlenet.html"
+    assert main(["graph", "googlenet", "-o", str(out), "--depth", "1",
+                 "--expand", "inception3a"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "vizcnnViewer.mount" in page and '"open":["inception3a"]' in page
+    assert "interactive viewer" in capsys.readouterr().out
+
+
+def test_a_png_too_tall_for_cairo_becomes_a_poster(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "resnet152.png"
+    assert main(["graph", "resnet152", "-o", str(out)]) == 0   # every layer: 41,000 px tall
+    said = capsys.readouterr().out
+    assert "32,767 px limit" in said and "poster" in said
+    tiles = sorted(tmp_path.glob("resnet152-*.png"))
+    assert len(tiles) >= 5 and not out.exists()
+    assert all(t.read_bytes()[:4] == b"\x89PNG" for t in tiles)

@@ -7,7 +7,9 @@ import torch
 from torch import nn
 
 import vizcnn
-from vizcnn.views.collapse import BoxKind, CollapsedGraph, collapse
+from vizcnn.views.collapse import (
+    BoxKind, CollapsedGraph, collapse, depth_and_expand, open_modules,
+)
 
 SIZE = (1, 3, 224, 224)
 
@@ -102,8 +104,25 @@ def test_expand_opens_a_block_and_its_ancestors(resnet50):
     assert cg.box("layer1").kind is BoxKind.BLOCK
 
 
-def test_expand_opens_everything_inside(googlenet):
+def test_expand_opens_one_level(googlenet):
+    """Opening a block (a click in the viewer) shows its children as boxes, not every layer."""
     cg = collapse(googlenet, depth=1, expand=["inception3a"])
+    _check_invariants(googlenet, cg)
+    assert {p for p in cg.clusters if p.startswith("inception3a")} == {"inception3a"}
+    assert [b.id for b in cg.boxes if b.cluster == "inception3a"] == [
+        "inception3a.branch1", "inception3a.branch2", "inception3a.branch3",
+        "inception3a.branch4", "inception3a/cat"]
+    assert cg.box("inception3a.branch2").kind is BoxKind.BLOCK
+    # a second click opens the next level
+    deeper = collapse(googlenet, depth=1, expand=["inception3a.branch2"])
+    assert {"inception3a", "inception3a.branch2"} <= set(deeper.clusters)
+    assert deeper.box("inception3a.branch2.0").kind is BoxKind.BLOCK
+    assert open_modules(googlenet, 1, ["inception3a.branch2"]) == [
+        "inception3a", "inception3a.branch2"]
+
+
+def test_expand_all_opens_everything_inside(googlenet):
+    cg = collapse(googlenet, depth=1, expand_all=["inception3a"])
     _check_invariants(googlenet, cg)
     assert {p for p in cg.clusters if p.startswith("inception3a")} == {
         "inception3a", "inception3a.branch1", "inception3a.branch2", "inception3a.branch2.0",
@@ -207,3 +226,19 @@ def test_the_chinese_drawing_collapses_the_same_way(googlenet):
         assert [(b.id, b.name, b.type, b.macs) for b in en.boxes] == [
             (b.id, b.name, b.type, b.macs) for b in zh.boxes]
         assert _arrows(en) == _arrows(zh) and list(en.clusters) == list(zh.clusters)
+
+
+def test_depth_and_expand_give_back_any_open_set(googlenet, resnet50):
+    """What the viewer's clicks leave open is written back as depth + open blocks, and
+    open_modules turns those into the same open set."""
+    for trace in (googlenet, resnet50):
+        every = open_modules(trace, None)
+        for opened in (open_modules(trace, 2), open_modules(trace, 2, [every[-1]]),
+                       every, [], open_modules(trace, 2)[1:], every[:3]):
+            opened = [p for p in every if p in opened and all(
+                a in opened for a in every if p.startswith(a + "."))]
+            for depth in (1, 2, None):
+                d, expand = depth_and_expand(trace, opened, depth)
+                assert open_modules(trace, d, expand) == opened
+    assert depth_and_expand(resnet50, open_modules(resnet50, 2, ["layer3.2"]), 2) == (
+        2, ["layer3.2"])

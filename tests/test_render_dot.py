@@ -147,7 +147,7 @@ def test_resnet50_depth2_fold(traces):
 
 
 def test_googlenet_inception_branches(traces):
-    dot = parse(to_dot(traces["googlenet"], GraphOptions(depth=1, expand=("inception3a",))))
+    dot = parse(to_dot(traces["googlenet"], GraphOptions(depth=1, expand_all=("inception3a",))))
     branches = [c for c, p in dot.parent.items() if p == "inception3a"]
     assert branches == [f"inception3a.branch{i}" for i in range(1, 5)]
     assert dot.cluster_of["inception3a/cat"] == "inception3a"
@@ -160,7 +160,7 @@ def test_googlenet_inception_branches(traces):
 
 def test_googlenet_branches_sit_side_by_side(traces):
     """In the rendered SVG the four branch frames are disjoint columns, left to right."""
-    text = to_dot(traces["googlenet"], GraphOptions(depth=1, expand=("inception3a",)))
+    text = to_dot(traces["googlenet"], GraphOptions(depth=1, expand_all=("inception3a",)))
     root = svg_root(render(text, OutputFormat.SVG))
     spans = {}
     for g in root.iter(f"{SVG}g"):
@@ -179,7 +179,7 @@ def test_googlenet_branches_sit_side_by_side(traces):
 
 
 def test_residual_shortcuts_are_drawn_apart(traces):
-    dot = parse(to_dot(traces["resnet50"], GraphOptions(depth=1, expand=("layer1.0",
+    dot = parse(to_dot(traces["resnet50"], GraphOptions(depth=1, expand_all=("layer1.0",
                                                                          "layer1.1"))))
     identity = dot.edge("layer1.0.relu#2", "layer1.1/add")
     assert "dashed" in identity and SHORTCUT_COLOUR in identity and "identity" in identity
@@ -194,7 +194,7 @@ def test_residual_shortcuts_are_drawn_apart(traces):
 def test_a_downsample_on_the_main_path_is_not_a_shortcut():
     """DarkNet's ``stage.downsample`` is the stage's strided conv, not a residual shortcut."""
     trace = vizcnn.trace("darknet53", SIZE)
-    dot = parse(to_dot(trace, GraphOptions(depth=3, expand=("features.stage2",))))
+    dot = parse(to_dot(trace, GraphOptions(depth=3, expand_all=("features.stage2",))))
     assert "dashed" not in dot.cluster_attrs["features.stage2.downsample"]
     assert "dashed" not in dot.edge("features.stage2.downsample.2",
                                     "features.stage2.residual1.conv1.0")
@@ -202,7 +202,7 @@ def test_a_downsample_on_the_main_path_is_not_a_shortcut():
 
 
 def test_se_squeeze_path_returns_into_the_multiply(traces):
-    dot = parse(to_dot(traces["se_resnet50"], GraphOptions(depth=2, expand=("layer2.0",))))
+    dot = parse(to_dot(traces["se_resnet50"], GraphOptions(depth=2, expand_all=("layer2.0",))))
     assert dot.cluster_of["layer2.0.se/mul"] == "layer2.0.se"
     assert "★ se" in dot.cluster_attrs["layer2.0.se"]
     assert 'label="512×1×1"' in dot.edge("layer2.0.se/view#1", "layer2.0.se/mul")
@@ -217,7 +217,7 @@ def test_channel_shuffle_and_ghost_concat_are_visible_ops(traces):
     assert "channel shuffle" in shuffle and KIND_COLOURS["shuffle"] in shuffle
     dot.edge("stage2.1/cat", "stage2.1.shuffle")
     dot.edge("stage2.1/chunk", "stage2.1/cat")        # the untouched half
-    ghost = parse(to_dot(traces["ghostnet"], GraphOptions(depth=2, expand=("blocks.1",))))
+    ghost = parse(to_dot(traces["ghostnet"], GraphOptions(depth=2, expand_all=("blocks.1",))))
     assert ghost.cluster_of["blocks.1.0.ghost1/cat"] == "blocks.1.0.ghost1"
     ghost.edge("blocks.1.0.ghost1.primary_conv.2", "blocks.1.0.ghost1/cat")
     ghost.edge("blocks.1.0.ghost1.cheap_operation.2", "blocks.1.0.ghost1/cat")
@@ -354,7 +354,7 @@ def _drawn_words(text: str) -> set[str]:
 
 def test_chinese_graph_words(traces):
     trace = traces["resnet50"]
-    options = GraphOptions(depth=1, expand=("layer1.0", "layer1.1"), lang="zh")
+    options = GraphOptions(depth=1, expand_all=("layer1.0", "layer1.1"), lang="zh")
     text = to_dot(trace, options)
     dot = parse(text)
     title = f"resnet50 · 参数量 {human(trace.params)} · MACs（乘加次数）{human(trace.macs)}"

@@ -239,16 +239,37 @@ def _summary(args: argparse.Namespace, whole_trace: bool) -> str:
 
 
 def _graph(args: argparse.Namespace) -> str:
+    """Draw the graph to a file; ``.html`` is the interactive viewer in one offline file, and
+    a PNG past cairo's size limit becomes a poster of full-resolution tiles."""
     from vizcnn.render.dot import Direction, GraphOptions, to_dot
-    from vizcnn.render.graphviz_run import render_to_file
+    from vizcnn.render.graphviz_run import ImageTooLarge, render_poster, render_to_file
+    from vizcnn.render.interactive import viewer_html
 
     t = _trace(args)
-    _check_paths(t, args.expand)
+    _check_paths(t, [*args.expand, *args.expand_all])
     options = GraphOptions(depth=args.depth, expand=tuple(args.expand),
+                           expand_all=tuple(args.expand_all),
                            fold_repeats=not args.no_fold, direction=Direction(args.direction),
                            lang=args.lang)
     path = Path(args.output)
-    render_to_file(to_dot(t, options), path, dpi=args.dpi)
+    if path.suffix.lower() in (".html", ".htm"):
+        try:
+            path.write_text(viewer_html(t, options), encoding="utf-8")
+        except OSError as error:
+            raise VizcnnError(f"cannot write {str(path)!r}: {error}") from None
+        return f"wrote {path} (the interactive viewer; open it in a browser, no network needed)"
+    dot = to_dot(t, options)
+    try:
+        render_to_file(dot, path, dpi=args.dpi)
+    except ImageTooLarge as error:
+        tiles = render_poster(dot, dpi=args.dpi)
+        written = []
+        for i, tile in enumerate(tiles, start=1):
+            tile_path = path.with_name(f"{path.stem}-{i:02d}{path.suffix}")
+            tile_path.write_bytes(tile)
+            written.append(str(tile_path))
+        return (f"{error}\nwrote a poster of {len(tiles)} tiles instead: "
+                + ", ".join(written))
     return f"wrote {path}"
 
 
@@ -341,9 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--format", choices=[f.value for f in TableFormat])
         p.set_defaults(run=lambda a, whole=whole: _summary(a, whole))
     p = model_command("graph", "draw the layer graph with Graphviz")
-    p.add_argument("-o", "--output", required=True, help="file.svg|png|pdf|dot")
+    p.add_argument("-o", "--output", required=True,
+                   help="file.svg|png|pdf|dot, or file.html: the interactive viewer")
     p.add_argument("--expand", nargs="*", default=[], metavar="PATH",
-                   help="module paths to open beyond --depth")
+                   help="module paths to open one level beyond --depth")
+    p.add_argument("--expand-all", nargs="*", default=[], metavar="PATH",
+                   help="module paths to open with everything inside them")
     p.add_argument("--no-fold", action="store_true", help="do not fold repeated blocks")
     p.add_argument("--direction", choices=["TB", "LR"], default="TB")
     p.add_argument("--dpi", type=int, default=96)

@@ -6,21 +6,29 @@ branches side by side meeting in the concat, residual shortcuts drawn apart from
 path, the SE squeeze path returning into its multiply, channel shuffle and Ghost concat as
 ops of their own, and the model card's key blocks outlined. Layout attributes are chosen by
 graph size so that even DenseNet's dense skip connections lay out in well under two seconds
-(see ``bench/bench_render.py``). ``GraphOptions(lang="zh")`` writes the title, legend, costs and
-op words in Chinese (see :mod:`vizcnn.words.figures`) with a CJK font in the font list.
+(see ``bench/bench_render.py``). The drawing is made in two steps: :func:`view_model` computes
+everything that needs vizcnn's knowledge once per trace and view options (plain JSON), and
+:func:`vizcnn.render.emit.emit` writes DOT from it for any set of open blocks — in Python here,
+and in JavaScript in the interactive viewer. ``GraphOptions(lang="zh")`` writes the title,
+legend, costs and op words in Chinese (see :mod:`vizcnn.words.figures`) with a CJK font in the font list.
 """
 
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable
 
 from vizcnn.errors import VizcnnError
-from vizcnn.graph import Graph, Node, Shape
+from vizcnn.graph import Graph, ModuleInfo, Shape
 from vizcnn.words import Lang, as_lang, fmt_shape, has_words, human, tr
-from vizcnn.views.collapse import Arrow, Box, BoxKind, CollapsedGraph, collapse
+from vizcnn.render.emit import emit
+from vizcnn.render.emit import quote as _quote
+from vizcnn.views.collapse import (
+    Box, BoxKind, CollapsedGraph, node_box, collapse, open_modules,
+)
 from vizcnn.views.structure import structure
 
 
@@ -37,7 +45,9 @@ class GraphOptions:
 
     Attributes:
         depth: module nesting drawn open; modules at this depth are single boxes (None: all).
-        expand: module paths opened fully whatever the depth.
+        expand: module paths opened one level whatever the depth (their children are
+            boxes), as a click opens a block in the viewer.
+        expand_all: module paths opened with everything inside them.
         fold_repeats: fold runs of identical consecutive blocks into one ×N box.
         direction: top-down or left-right.
         highlight_key_blocks: outline the model card's key blocks and name their idea.
@@ -49,6 +59,7 @@ class GraphOptions:
 
     depth: int | None = 2
     expand: tuple[str, ...] = ()
+    expand_all: tuple[str, ...] = ()
     fold_repeats: bool = True
     direction: Direction = Direction.TB
     highlight_key_blocks: bool = True
@@ -57,9 +68,9 @@ class GraphOptions:
     lang: Lang = Lang.EN
 
     def __post_init__(self) -> None:
-        if isinstance(self.expand, str):
-            object.__setattr__(self, "expand", (self.expand,))
-        object.__setattr__(self, "expand", tuple(self.expand))
+        for name in ("expand", "expand_all"):
+            value = getattr(self, name)
+            object.__setattr__(self, name, (value,) if isinstance(value, str) else tuple(value))
         try:
             object.__setattr__(self, "direction", Direction(self.direction))
         except ValueError:
@@ -144,11 +155,6 @@ def shape_text(shape: Shape) -> str:
     return fmt_shape(shape, batch=False)
 
 
-def _quote(text: str) -> str:
-    """A DOT double-quoted string (ids, plain attributes)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
 def _h(text: str) -> str:
     """Text for an HTML-like label."""
     return html.escape(text, quote=False)
@@ -214,20 +220,6 @@ def op_summary(box: Box, lang: Lang | str = Lang.EN) -> str:
 
 
 # --- layout ----------------------------------------------------------------------------------
-def box_ranks(cg: CollapsedGraph) -> dict[str, int]:
-    """Longest-path layering of the boxes over the arrows: what ``dot``'s ranking approximates,
-    used to predict the layout work and to find the fan-outs worth bundling."""
-    order = {b.id: i for i, b in enumerate(cg.boxes)}
-    incoming: dict[str, list[str]] = {}
-    for arrow in cg.arrows:
-        if order[arrow.src] < order[arrow.dst]:   # a rare back arrow (interleaved modules)
-            incoming.setdefault(arrow.dst, []).append(arrow.src)
-    ranks: dict[str, int] = {}
-    for box in cg.boxes:
-        ranks[box.id] = max((ranks[s] + 1 for s in incoming.get(box.id, ())), default=0)
-    return ranks
-
-
 def layout_attrs(virtual_nodes: int) -> dict[str, str]:
     """Graph attributes that keep ``dot`` fast, scaled by the predicted layout work.
 
@@ -253,45 +245,31 @@ LABEL_LIMIT = 6000   # predicted virtual nodes above which shapes become externa
 BUS_MIN_RANKS = 3    # a tensor read at this many different ranks is drawn as a bus
 SHAPE_CHANGES_ONLY = 150   # boxes above which only shape-changing arrows carry a label
 LEGEND_ID = "vizcnn:legend"   # node id of the legend, unlike any module path
+# Layout tiers handed to the emitters: (most predicted virtual nodes, graph attributes).
+_TIERS = (1500, 6000, 10 ** 12)
+
+# Placeholders of a fold's texts, filled in by the emitter (which knows the run).
+FOLD_NAME, FOLD_REPEAT = "⟦name⟧", "⟦repeat⟧"
+FOLD_HEAD, FOLD_PARAMS, FOLD_MACS, FOLD_FLOPS = "⟦head⟧", "⟦params⟧", "⟦macs⟧", "⟦flops⟧"
 
 
-@dataclass
-class _Line:
-    """One DOT edge to write."""
+# --- the view model --------------------------------------------------------------------------
+class _Labels:
+    """Every text and attribute of the drawing that needs vizcnn's knowledge (words, marks,
+    colours), computed once per trace and view options."""
 
-    src: str
-    dst: str
-    attrs: dict[str, str]
-    label: str = ""
-
-
-# --- the DOT writer --------------------------------------------------------------------------
-class _Writer:
-    """Builds the DOT text for one collapsed graph."""
-
-    def __init__(self, graph: Graph, cg: CollapsedGraph, options: GraphOptions) -> None:
-        self.graph, self.cg, self.options = graph, cg, options
-        self.lang = options.lang
-        self.nodes: dict[str, Node] = {n.id: n for n in graph.nodes}
-        self.boxes: dict[str, Box] = {b.id: b for b in cg.boxes}
+    def __init__(self, graph: Graph, options: GraphOptions) -> None:
+        self.graph, self.options, self.lang = graph, options, options.lang
         found = structure(graph)
         self.marks: dict[str, list[str]] = {}
         if options.highlight_key_blocks:
             self.marks = {place: [tr(self.lang, f"idea.{idea}") for idea in ideas]
                           for place, ideas in found.marks.items()}
-        self.ranks = box_ranks(cg)
         self.shortcut_nodes = found.shortcut_nodes
         self.shortcuts = self._shortcut_modules()
+        nodes = {n.id: n for n in graph.nodes}
         self.identity = {b.merge: b.identity_source for b in found.residual
-                         if b.identity_source and self.nodes[b.merge].op == "add"}
-        self.junctions: dict[str | None, list[str]] = {}   # cluster -> bus junction ids
-        self.lines: list[str] = []
-
-    # labels
-    @staticmethod
-    def _place(box: Box) -> str:
-        """Where a box's key-block mark is looked up: its module, or its (leaf) node."""
-        return box.members[0] if box.kind is BoxKind.NODE else box.modules[0]
+                         if b.identity_source and nodes[b.merge].op == "add"}
 
     def _key_line(self, place: str) -> str:
         ideas = self.marks.get(place)
@@ -300,40 +278,80 @@ class _Writer:
         return (f'<br/><font color="{KEY_COLOUR}" point-size="10"><b>★ '
                 f'{_h(" · ".join(ideas))}</b></font>')
 
-    def _cost_line(self, params: int, macs: int, repeat: int = 1) -> str:
-        if repeat > 1:
+    def _cost_line(self, params: int, macs: int, repeat: str = "") -> str:
+        if repeat:
             text = tr(self.lang, "graph.cost_repeat", repeat=repeat,
-                      params=human(params / repeat), macs=human(macs / repeat))
+                      params=human(params), macs=human(macs))
         else:
             text = tr(self.lang, "graph.cost", params=human(params), macs=human(macs))
         return f'<br/><font point-size="9" color="#333333">{_h(text)}</font>'
 
-    def _box_label(self, box: Box) -> str:
-        if box.kind is BoxKind.NODE:
-            summary = op_summary(box, self.lang)
-            text = f"<b>{_h(box.name)}</b>"
-            if summary and summary != box.name:
-                text += f'<br/><font point-size="10">{_h(summary)}</font>'
-            return text + self._key_line(self._place(box))
-        title = f"<b>{_h(box.name)}</b>"
-        if box.repeat > 1:
-            title += f' <font color="{KEY_COLOUR}"><b>×{box.repeat}</b></font>'
+    def node_label(self, box: Box) -> str:
+        summary = op_summary(box, self.lang)
+        text = f"<b>{_h(box.name)}</b>"
+        if summary and summary != box.name:
+            text += f'<br/><font point-size="10">{_h(summary)}</font>'
+        return text + self._key_line(box.id)
+
+    def block_label(self, box: Box, fold: bool) -> str:
+        """A closed block's label; with ``fold`` the label of a run starting with it, the
+        name and count left as placeholders (each block of a fold costs the same)."""
+        title = f"<b>{FOLD_NAME if fold else _h(box.name)}</b>"
+        if fold:
+            title += f' <font color="{KEY_COLOUR}"><b>×{FOLD_REPEAT}</b></font>'
         text = f"{title}<br/>{_h(box.type)}"
         if box.output_shapes:
             out = tr(self.lang, "graph.out",
                      shapes=", ".join(shape_text(s) for s in box.output_shapes))
             text += f'<br/><font point-size="10">{_h(out)}</font>'
-        text += self._cost_line(box.params, box.macs, box.repeat)
-        return text + self._key_line(self._place(box))
+        text += self._cost_line(box.params, box.macs, FOLD_REPEAT if fold else "")
+        return text + self._key_line(box.id)
 
-    def _tooltip(self, box: Box) -> str:
+    def tooltip(self, box: Box, fold: bool = False) -> str:
         ins = ", ".join(shape_text(s) for s in box.input_shapes)
         outs = ", ".join(shape_text(s) for s in box.output_shapes)
-        head = box.id if box.kind is not BoxKind.FOLD else ", ".join(box.modules)
-        return tr(self.lang, "graph.tooltip", head=head, type=box.type, ins=ins, outs=outs,
+        if fold:
+            return tr(self.lang, "graph.tooltip", head=FOLD_HEAD, type=box.type, ins=ins,
+                      outs=outs, params=FOLD_PARAMS, macs=FOLD_MACS, flops=FOLD_FLOPS)
+        return tr(self.lang, "graph.tooltip", head=box.id, type=box.type, ins=ins, outs=outs,
                   params=f"{box.params:,}", macs=f"{box.macs:,}", flops=f"{box.flops:,}")
 
-    # roles of arrows
+    def body(self, box: Box, fold: bool = False) -> str:
+        """The attributes of a box's DOT node line."""
+        node = box.kind is BoxKind.NODE
+        label = self.node_label(box) if node else self.block_label(box, fold)
+        attrs = {
+            "label": f"<{label}>",
+            "fillcolor": _quote(KIND_COLOURS.get(box.op_kind, "#ffffff")),
+            "tooltip": _quote(self.tooltip(box, fold)),
+        }
+        if not node:
+            attrs["style"] = '"rounded,filled,bold"'
+            attrs["margin"] = '"0.12,0.06"'
+        if fold:
+            attrs["peripheries"] = "2"
+        if box.op_kind == "io":
+            attrs["shape"] = "oval"
+        if box.id in self.marks:
+            attrs["color"] = _quote(KEY_COLOUR)
+            attrs["penwidth"] = "3"
+        return ", ".join(f"{k}={v}" for k, v in attrs.items())
+
+    def cluster_header(self, path: str, info: ModuleInfo | None, macs: int) -> str:
+        """The attributes of an open module's frame."""
+        kind = info.type if info else ""
+        text = f"<b>{_h(path)}</b>"
+        if kind and kind not in ("Sequential", "ModuleList", "ModuleDict"):
+            text += f" · {_h(kind)}"
+        text += self._cost_line(info.params if info else 0, macs) + self._key_line(path)
+        left = '<br align="left"/>'
+        label = f"<{text.replace('<br/>', left)}{left}>"
+        key, shortcut = path in self.marks, path in self.shortcuts
+        colour = KEY_COLOUR if key else SHORTCUT_COLOUR if shortcut else "#7f8c9a"
+        style = "dashed,rounded" if shortcut else "rounded"
+        return (f"label={label}; style={_quote(style)}; color={_quote(colour)}; "
+                f"penwidth={'2.5' if key else '1.2'}; fontsize=11; labeljust=l;")
+
     def _shortcut_modules(self) -> set[str]:
         """Modules that lie wholly on a projection or pooled shortcut (ResNet's
         ``downsample``), as :mod:`vizcnn.views.structure` found them on the edges. DarkNet's
@@ -347,246 +365,136 @@ class _Writer:
                     short[path] = short.get(path, 0) + 1
         return {p for p, n in short.items() if n == inside[p]}
 
-    def _is_shortcut_box(self, box: Box) -> bool:
-        return all(m in self.shortcut_nodes for m in box.members)
-
-    def _arrow_role(self, arrow: Arrow) -> str:
-        """'identity' (a residual identity shortcut into its add), 'shortcut' (into, along or
-        out of a projection or pooled shortcut) or '' (the main path)."""
-        src, dst = self.boxes[arrow.src], self.boxes[arrow.dst]
-        if self._is_shortcut_box(src) or self._is_shortcut_box(dst):
-            return "shortcut"
-        if dst.kind is BoxKind.NODE and self.identity.get(dst.members[0]) in src.members:
-            return "identity"
-        return ""
-
-    # nodes and clusters
-    def _node_line(self, box: Box, indent: str) -> str:
-        attrs = {
-            "label": f"<{self._box_label(box)}>",
-            "fillcolor": _quote(KIND_COLOURS.get(box.op_kind, "#ffffff")),
-            "tooltip": _quote(self._tooltip(box)),
+    def legend(self) -> dict:
+        rows = [[list(item.kinds),
+                 f'<tr><td bgcolor="{item.colour}" width="18" border="1"> </td>'
+                 f'<td align="left">{_h(item.label)}</td></tr>']
+                for item in legend_items(None, self.lang)]
+        return {
+            "rows": rows,
+            "shortcut_row": (
+                f'<tr><td><font color="{SHORTCUT_COLOUR}"><b>- - -</b></font></td>'
+                f'<td align="left">{_h(tr(self.lang, "graph.residual_shortcut"))}</td></tr>'),
+            "key_row": (f'<tr><td><font color="{KEY_COLOUR}"><b>★</b></font></td>'
+                        f'<td align="left">{_h(tr(self.lang, "graph.key_block"))}</td></tr>'),
+            "head": [
+                f'  subgraph {_quote("cluster_" + LEGEND_ID)} {{',
+                (f'    label=<<b>{_h(tr(self.lang, "graph.legend"))}</b>>; style="rounded"; '
+                 'color="#999999"; fontsize=11;'),
+            ],
+            "open": (f'    {_quote(LEGEND_ID)} [shape=plaintext, style="", margin=0, '
+                     'fontsize=10, label=<<table border="0" cellspacing="2" cellpadding="2">'),
+            "close": "</table>>];",
         }
-        if box.kind is not BoxKind.NODE:
-            attrs["style"] = '"rounded,filled,bold"'
-            attrs["margin"] = '"0.12,0.06"'
-        if box.kind is BoxKind.FOLD:
-            attrs["peripheries"] = "2"
-        if box.op_kind == "io":
-            attrs["shape"] = "oval"
-        if self._place(box) in self.marks:
-            attrs["color"] = _quote(KEY_COLOUR)
-            attrs["penwidth"] = "3"
-        body = ", ".join(f"{k}={v}" for k, v in attrs.items())
-        return f"{indent}{_quote(box.id)} [{body}];"
 
-    def _cluster_label(self, path: str) -> str:
-        cluster = self.cg.clusters[path]
-        text = f"<b>{_h(path)}</b>"
-        if cluster.type and cluster.type not in ("Sequential", "ModuleList", "ModuleDict"):
-            text += f" · {_h(cluster.type)}"
-        text += self._cost_line(cluster.params, cluster.macs) + self._key_line(path)
-        left = '<br align="left"/>'
-        return f"<{text.replace('<br/>', left)}{left}>"
 
-    def _emit_cluster(self, path: str | None, children: dict[str | None, list],
-                      indent: str) -> None:
-        for junction in self.junctions.get(path, ()):
-            self.lines.append(f'{indent}{_quote(junction)} [shape=point, width=0.06, '
-                              f'height=0.06, style=filled, fillcolor="{EDGE_COLOUR}", '
-                              f'color="{EDGE_COLOUR}", label=""];')
-        for _, item in children.get(path, []):
-            if isinstance(item, Box):
-                self.lines.append(self._node_line(item, indent))
-                continue
-            cluster = self.cg.clusters[item]
-            shortcut = item in self.shortcuts
-            key = item in self.marks
-            colour = KEY_COLOUR if key else SHORTCUT_COLOUR if shortcut else "#7f8c9a"
-            style = "dashed,rounded" if shortcut else "rounded"
-            self.lines.append(f"{indent}subgraph {_quote('cluster_' + item)} {{")
-            inner = indent + "  "
-            self.lines.append(
-                f"{inner}label={self._cluster_label(item)}; style={_quote(style)}; "
-                f"color={_quote(colour)}; penwidth={'2.5' if key else '1.2'}; "
-                f"fontsize=11; labeljust=l;")
-            self._emit_cluster(item, children, inner)
-            self.lines.append(f"{indent}}}")
+def _module_box(graph: Graph, path: str, parent: str | None, macs: int, flops: int) -> Box:
+    info = graph.modules.get(path)
+    return Box(id=path, kind=BoxKind.BLOCK, name=path, type=info.type if info else "", op="",
+               op_kind="block", cluster=parent, members=(), modules=(path,),
+               input_shapes=info.input_shapes if info else (),
+               output_shapes=info.output_shapes if info else (),
+               params=info.params if info else 0, macs=macs, flops=flops)
 
-    def _children(self) -> dict[str | None, list]:
-        """What each cluster holds (boxes and sub-clusters), in execution order, so that
-        ``dot``'s initial order, and so the left-to-right order of branches, follows the
-        model's code."""
-        cg = self.cg
-        position = {n.id: i for i, n in enumerate(self.graph.nodes)}
-        children: dict[str | None, list] = {}
-        first: dict[str, int] = {}
-        for box in cg.boxes:
-            at = position[box.members[0]]
-            children.setdefault(box.cluster, []).append((at, box))
-            for path in cg.cluster_chain(box.cluster):
-                first[path] = min(first.get(path, at), at)
-        for path, cluster in cg.clusters.items():
-            if path in first:
-                children.setdefault(cluster.parent, []).append((first[path], path))
-        for items in children.values():
-            items.sort(key=lambda item: item[0])
-        return children
 
-    # edges
-    def _common_cluster(self, a: str | None, b: str | None) -> str | None:
-        outer = set(self.cg.cluster_chain(b))
-        for path in self.cg.cluster_chain(a):
-            if path in outer:
-                return path
-        return None
+def view_model(trace: Graph, options: GraphOptions | None = None) -> dict:
+    """Everything the DOT emitters need to draw ``trace`` with any set of open blocks, as
+    plain JSON-able data, computed once per trace and view options (the depth, the open
+    blocks and folding are the emitter's arguments, see :mod:`vizcnn.render.emit`).
 
-    def _shape_label(self, arrow: Arrow) -> str:
-        """The shapes an arrow carries. Big graphs label only where the shape changes (a
-        norm or activation passes its input's shape on), which halves the clutter."""
-        if not self.options.show_shapes:
-            return ""
-        src = self.boxes[arrow.src]
-        if (len(self.boxes) > SHAPE_CHANGES_ONLY and src.kind is BoxKind.NODE
-                and len(src.input_shapes) == 1 and src.input_shapes == src.output_shapes):
-            return ""
-        return ", ".join(shape_text(s) for s in arrow.shapes)
-
-    def _lines(self) -> list[_Line]:
-        """The DOT edges: one per arrow, except that a tensor read at many different ranks
-        (DenseNet's concatenations) runs down one bus that taps into each reader. That is
-        how the dense connectivity reads best, and it turns the O(n²) long edges ``dot``
-        must place into O(n)."""
-        lines: list[_Line] = []
-        fan: dict[str, list[Arrow]] = {}
-        self.junctions = {}
-        identity = tr(self.lang, "graph.identity")
-        for arrow in self.cg.arrows:
-            role = self._arrow_role(arrow)
-            if role:
-                text = self._shape_label(arrow)
-                if role == "identity":
-                    text = f"{identity} {text}".strip()
-                attrs = {"style": "dashed", "color": _quote(SHORTCUT_COLOUR),
-                         "penwidth": "1.6", "fontcolor": _quote(SHORTCUT_COLOUR),
-                         "weight": "0"}
-                if role == "identity" and self.options.direction is Direction.TB:
-                    attrs.update(tailport="e", headport="e")   # bypass the path at the side
-                lines.append(_Line(arrow.src, arrow.dst, attrs, text))
-                continue
-            fan.setdefault(arrow.src, []).append(arrow)
-        for src, arrows in fan.items():
-            by_rank: dict[int, list[Arrow]] = {}
-            for arrow in arrows:
-                by_rank.setdefault(self.ranks[arrow.dst], []).append(arrow)
-            if len(by_rank) < BUS_MIN_RANKS:
-                lines += [_Line(a.src, a.dst, {}, self._shape_label(a)) for a in arrows]
-                continue
-            previous, text = src, self._shape_label(arrows[0])
-            src_cluster = self.boxes[src].cluster
-            for k, rank in enumerate(sorted(by_rank)):
-                taps = by_rank[rank]
-                junction = f"{src}::bus{k}"
-                cluster = src_cluster
-                for arrow in taps:
-                    cluster = self._common_cluster(cluster, self.boxes[arrow.dst].cluster)
-                self.junctions.setdefault(cluster, []).append(junction)
-                lines.append(_Line(previous, junction, {"dir": "none"},
-                                   text if k == 0 else ""))
-                lines += [_Line(junction, a.dst, {}) for a in taps]
-                previous = junction
-        return lines
-
-    def _virtual_nodes(self, lines: list[_Line]) -> int:
-        """Predicted virtual nodes ``dot`` creates for these edges (a junction sits one rank
-        above its first reader)."""
-        ranks = dict(self.ranks)
-        for line in lines:
-            if line.src not in self.boxes and line.dst in self.boxes:   # junction -> reader
-                ranks[line.src] = min(ranks.get(line.src, ranks[line.dst]), ranks[line.dst] - 1)
-        total = 0
-        for line in lines:
-            if line.src in ranks and line.dst in ranks:
-                total += max(0, abs(ranks[line.dst] - ranks[line.src]) - 1)
-        return total
-
-    def _legend(self, shortcuts: bool) -> None:
-        kinds = {b.op_kind for b in self.cg.boxes}
-        rows = "".join(
-            f'<tr><td bgcolor="{item.colour}" width="18" border="1"> </td>'
-            f'<td align="left">{_h(item.label)}</td></tr>'
-            for item in legend_items(kinds, self.lang))
-        if shortcuts:
-            rows += (f'<tr><td><font color="{SHORTCUT_COLOUR}"><b>- - -</b></font></td>'
-                     f'<td align="left">{_h(tr(self.lang, "graph.residual_shortcut"))}'
-                     '</td></tr>')
-        keyed = [self._place(b) for b in self.cg.boxes] + list(self.cg.clusters)
-        if any(place in self.marks for place in keyed):
-            rows += (f'<tr><td><font color="{KEY_COLOUR}"><b>★</b></font></td>'
-                     f'<td align="left">{_h(tr(self.lang, "graph.key_block"))}</td></tr>')
-        self.lines += [
-            f'  subgraph {_quote("cluster_" + LEGEND_ID)} {{',
-            (f'    label=<<b>{_h(tr(self.lang, "graph.legend"))}</b>>; style="rounded"; '
-             'color="#999999"; fontsize=11;'),
-            f'    {_quote(LEGEND_ID)} [shape=plaintext, style="", margin=0, fontsize=10, label=<'
-            '<table border="0" cellspacing="2" cellpadding="2">'
-            f'{rows}</table>>];',
-            "  }",
-        ]
-
-    def write(self) -> str:
-        graph, options = self.graph, self.options
-        edges = self._lines()
-        virtual = self._virtual_nodes(edges)
-        labelled = any(e.label for e in edges)
-        if labelled and virtual * 2 <= LABEL_LIMIT:
-            label_key = "label"      # labels double the ranks, so only when cheap
-            virtual *= 2
-        else:
-            label_key = "xlabel"     # placed after layout: free for the layout
-        font = _quote(FONTS[self.lang])
-        attrs = {
-            "rankdir": options.direction.value, "newrank": "true", "fontname": font,
-            "fontsize": "12", "nodesep": "0.25", "ranksep": "0.32", "labelloc": "t",
-            "label": _quote(tr(self.lang, "graph.title", model=graph.model,
-                               params=human(graph.params), macs=human(graph.macs))),
-            **layout_attrs(virtual),
+    Every module that can be closed has its box line and frame header written here, every
+    leaf node its line, every tensor edge its shape text and every box the flags the arrow
+    roles need (on a shortcut, the identity it merges), so that the emitter, written in
+    Python and in JavaScript alike, only maps, folds, merges and writes.
+    """
+    options = options or GraphOptions()
+    labels = _Labels(trace, options)
+    index = {n.id: i for i, n in enumerate(trace.nodes)}
+    shape_ids: dict[Shape, int] = {}
+    for edge in trace.edges:
+        shape_ids.setdefault(edge.shape, len(shape_ids))
+    totals: dict[str, list[int]] = {}
+    parents: dict[str, str | None] = {}
+    on_shortcut: dict[str, bool] = {}
+    for node in trace.nodes:
+        for level, path in enumerate(node.scope):
+            parents.setdefault(path, node.scope[level - 1] if level else None)
+            total = totals.setdefault(path, [0, 0])
+            total[0] += node.macs
+            total[1] += node.flops
+            on_shortcut[path] = on_shortcut.get(path, True) and node.id in labels.shortcut_nodes
+    nodes = []
+    for node in trace.nodes:
+        box = node_box(node, node.scope[-1] if node.scope else None)
+        source = labels.identity.get(node.id)
+        nodes.append({
+            "id": node.id, "scope": list(node.scope), "kind": node.kind,
+            "body": labels.body(box),
+            "passes": len(node.input_shapes) == 1 and node.input_shapes == node.output_shapes,
+            "shortcut": node.id in labels.shortcut_nodes,
+            "identity": index[source] if source is not None else -1,
+            "marked": node.id in labels.marks,
+        })
+    modules = {}
+    for path, parent in parents.items():
+        macs, flops = totals[path]
+        box = _module_box(trace, path, parent, macs, flops)
+        modules[path] = {
+            "parent": parent, "body": labels.body(box), "fold": labels.body(box, fold=True),
+            "frame": labels.cluster_header(path, trace.modules.get(path), macs),
+            "sig": json.dumps([box.type, box.input_shapes, box.output_shapes, box.params,
+                               box.macs]),
+            "shortcut": on_shortcut[path], "marked": path in labels.marks,
+            "params": box.params, "macs": macs, "flops": flops,
         }
-        self.lines = [
-            f"digraph {_quote(graph.model)} {{",
-            "  graph [" + ", ".join(f"{k}={v}" for k, v in attrs.items()) + "];",
+    font = _quote(FONTS[options.lang])
+    tb = options.direction is Direction.TB
+    return {
+        "format": 1,
+        "header": f"digraph {_quote(trace.model)} {{",
+        "graph_attrs": [
+            ["rankdir", options.direction.value], ["newrank", "true"], ["fontname", font],
+            ["fontsize", "12"], ["nodesep", "0.25"], ["ranksep", "0.32"], ["labelloc", "t"],
+            ["label", _quote(tr(options.lang, "graph.title", model=trace.model,
+                                params=human(trace.params), macs=human(trace.macs)))]],
+        "defaults": [
             f'  node [shape=box, style="rounded,filled", fontname={font}, fontsize=11, '
             f'height=0.3, margin="0.08,0.04", color="#444444", penwidth=1];',
             f'  edge [fontname={font}, fontsize=9, color="{EDGE_COLOUR}", '
-            f'fontcolor="#333333", arrowsize=0.6];',
-        ]
-        self._emit_cluster(None, self._children(), "  ")
-        for edge in edges:
-            attrs = dict(edge.attrs)
-            if edge.label:
-                attrs[label_key] = _quote(edge.label)
-            body = ", ".join(f"{k}={v}" for k, v in attrs.items())
-            self.lines.append(f"  {_quote(edge.src)} -> {_quote(edge.dst)}"
-                              + (f" [{body}];" if body else ";"))
-        if options.legend:
-            self._legend(any(e.attrs.get("style") == "dashed" for e in edges))
-        self.lines.append("}")
-        return "\n".join(self.lines) + "\n"
+            f'fontcolor="#333333", arrowsize=0.6];'],
+        "nodes": nodes,
+        "modules": modules,
+        "edges": [[index[e.src], index[e.dst], shape_ids[e.shape]] for e in trace.edges],
+        "shapes": [shape_text(s) for s in shape_ids],
+        "show_shapes": options.show_shapes,
+        "identity_word": tr(options.lang, "graph.identity"),
+        "shortcut_attrs": [["style", "dashed"], ["color", _quote(SHORTCUT_COLOUR)],
+                           ["penwidth", "1.6"], ["fontcolor", _quote(SHORTCUT_COLOUR)],
+                           ["weight", "0"]],
+        "identity_ports": [["tailport", "e"], ["headport", "e"]] if tb else [],
+        "junction": (f'[shape=point, width=0.06, height=0.06, style=filled, '
+                     f'fillcolor="{EDGE_COLOUR}", color="{EDGE_COLOUR}", label=""];'),
+        "limits": {"label": LABEL_LIMIT, "bus_ranks": BUS_MIN_RANKS,
+                   "shape_changes_only": SHAPE_CHANGES_ONLY},
+        "tiers": [[most, [[k, v] for k, v in layout_attrs(most).items()]] for most in _TIERS],
+        "legend": labels.legend() if options.legend else None,
+    }
 
 
 def to_dot(trace: Graph, options: GraphOptions | None = None) -> str:
     """Graphviz DOT text of the layer graph of ``trace`` as ``options`` ask."""
     options = options or GraphOptions()
-    cg = collapse(trace, options.depth, options.expand, options.fold_repeats)
-    return _Writer(trace, cg, options).write()
+    opened = open_modules(trace, options.depth, options.expand, options.expand_all)
+    return emit(view_model(trace, options), opened, options.fold_repeats)
 
 
 def collapsed(trace: Graph, options: GraphOptions) -> CollapsedGraph:
     """The collapsed graph ``to_dot`` draws for these options (for tests and other views)."""
-    return collapse(trace, options.depth, options.expand, options.fold_repeats)
+    return collapse(trace, options.depth, options.expand, options.fold_repeats,
+                    options.expand_all)
 
 
 __all__ = [
-    "Direction", "FONTS", "GraphOptions", "KIND_COLOURS", "LegendItem", "box_ranks", "collapsed",
-    "human", "layout_attrs", "legend_items", "op_summary", "shape_text", "to_dot",
+    "Direction", "FONTS", "GraphOptions", "KIND_COLOURS", "LegendItem", "collapsed",
+    "human", "layout_attrs", "legend_items", "op_summary", "shape_text", "to_dot", "view_model",
 ]

@@ -1,18 +1,24 @@
-"""Graph tab: the layer graph (Graphviz SVG inline, scrollable and zoomable), collapsed by
-depth, with chosen blocks opened, repeats folded, and SVG/PNG/PDF/DOT downloads."""
+"""Graph tab: the layer graph in the interactive viewer (click to open and close blocks, pan,
+zoom, search, details; see :mod:`vizcnn.ui.graph_viewer`), collapsed by depth, with chosen
+blocks opened, repeats folded, and SVG/PNG/PDF/DOT and offline-viewer downloads. The depth
+slider, the block picker and the fold toggle follow the viewer's clicks, and the URL follows
+them."""
 
 from __future__ import annotations
 
 import html
-import re
 
 import streamlit as st
 
 from vizcnn.api import Trace
 from vizcnn.experiments import file_stem
 from vizcnn.render.dot import Direction, GraphOptions, legend_items
+from vizcnn.render.graphviz_run import png_fits, poster_zip, render_poster, svg_size_pt
+from vizcnn.render.interactive import viewer_html
 from vizcnn.ui import cache, choices
 from vizcnn.ui.downloads import download_row
+from vizcnn.ui.graph_viewer import graph_viewer, viewer_state
+from vizcnn.views.collapse import depth_and_expand, open_modules
 from vizcnn.ui.inputs import choice_problem
 from vizcnn.ui.selection import Selection
 from vizcnn.ui.sidebar import KEEP, URL_GRAPH
@@ -25,13 +31,10 @@ K_DIRECTION = choices.translated("g_direction")
 K_SHAPES = "g_shapes"
 K_KEY_BLOCKS = "g_key_blocks"
 K_LEGEND = "g_legend"
-K_ZOOM = choices.translated("g_zoom")
+K_VIEWER = "g_viewer"
 
-FIT = "fit"
-ZOOMS: tuple[object, ...] = (FIT, 25, 50, 75, 100, 125, 150, 200)
 DEFAULT_DEPTH = 2
-
-_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+PNG_DPI = 144
 
 
 def max_depth(trace: Trace) -> int:
@@ -40,29 +43,8 @@ def max_depth(trace: Trace) -> int:
 
 
 def openable_blocks(trace: Trace) -> list[str]:
-    """Module paths that contain other modules, in execution order (what "open" can open)."""
-    paths = [p for p in trace.modules if p]
-    parents = {p.rsplit(".", 1)[0] for p in paths if "." in p}
-    return [p for p in paths if p in parents]
-
-
-def svg_for_page(svg: bytes, zoom: object) -> str:
-    """Graphviz SVG ready to inline: no XML prolog, scaled by ``zoom`` percent (or fitted to
-    the page width), inside a box that scrolls rather than shrinking big graphs."""
-    text = svg.decode("utf-8")
-    text = text[text.index("<svg"):]
-    match = _SIZE.search(text)
-    if match:
-        width, height = float(match.group(1)), float(match.group(2))
-        if zoom == FIT:  # shrink a wide graph to the page, never enlarge a narrow one
-            size = f'width="{width:.0f}pt" style="max-width:100%; height:auto"'
-        else:
-            scale = float(zoom) / 100  # type: ignore[arg-type]
-            size = f'width="{width * scale:.0f}pt" height="{height * scale:.0f}pt"'
-        text = text[:match.start()] + f"<svg {size}" + text[match.end():]
-    return ('<div class="vizcnn-graph" style="overflow:auto; max-height:78vh; '
-            'border:1px solid #d0d7de; border-radius:6px; background:#fff; padding:4px">'
-            f"{text}</div>")
+    """Modules with something traced inside, in execution order (what "open" can open)."""
+    return open_modules(trace, None)
 
 
 def _legend_html(trace: Trace, lang: str) -> str:
@@ -115,15 +97,29 @@ def _sanitise_state(trace: Trace, lang: str) -> tuple[list[int], list[str]]:
                          (K_LEGEND, False)):
         state.setdefault(key, default)
     state.setdefault(K_DIRECTION, Direction.TB.value)
-    state.setdefault(K_ZOOM, 100)
     return depths, blocks
 
 
-def graph_options_from_controls(trace: Trace, lang: str) -> tuple[GraphOptions, object]:
-    """Draw the graph controls; return the chosen options and zoom."""
+def _follow_viewer(trace: Trace, last: int) -> None:
+    """A click in the viewer changed the open set or folding: the controls take it over."""
+    got = viewer_state(K_VIEWER)
+    if got is None:
+        return
+    opened, fold = got
+    state = st.session_state
+    depth = None if state.get(K_DEPTH) == last else state.get(K_DEPTH)
+    depth, expand = depth_and_expand(trace, opened, depth)
+    state[K_DEPTH] = last if depth is None else depth
+    choices.forget(K_DEPTH)
+    state[K_EXPAND] = expand
+    state[K_FOLD] = fold
+
+
+def graph_options_from_controls(trace: Trace, lang: str) -> GraphOptions:
+    """Draw the graph controls; return the chosen options."""
     depths, blocks = _sanitise_state(trace, lang)
     last = depths[-1]
-    top = st.columns([3, 2, 3])
+    top = st.columns([3, 2, 5, 2], vertical_alignment="bottom")
     depth = top[0].select_slider(
         tr(lang, "g_depth"), depths, key=K_DEPTH, persist_state=KEEP,
         help=tr(lang, "g_depth_help"),
@@ -131,44 +127,50 @@ def graph_options_from_controls(trace: Trace, lang: str) -> tuple[GraphOptions, 
     direction = top[1].radio(tr(lang, "g_direction"), [d.value for d in Direction],
                              key=K_DIRECTION, persist_state=KEEP, horizontal=True,
                              format_func=lambda d: tr(lang, f"g_direction.{d}"))
-    zoom = top[2].select_slider(tr(lang, "g_zoom"), list(ZOOMS), key=K_ZOOM,
-                                persist_state=KEEP,
-                                format_func=lambda z: tr(lang, "g_fit") if z == FIT
-                                else f"{z}%")
-    types = {p: trace.modules[p].type for p in blocks}
-    expand = st.multiselect(tr(lang, "g_expand"), blocks, key=K_EXPAND, persist_state=KEEP,
-                            help=tr(lang, "g_expand_help"),
-                            placeholder=tr(lang, "g_expand_placeholder"),
-                            format_func=lambda p: f"{p} · {types[p]}")
-    toggles = st.columns(4)
-    fold = toggles[0].toggle(tr(lang, "g_fold"), key=K_FOLD, persist_state=KEEP,
+    types = {p: trace.modules[p].type for p in blocks if p in trace.modules}
+    expand = top[2].multiselect(tr(lang, "g_expand"), blocks, key=K_EXPAND, persist_state=KEEP,
+                                help=tr(lang, "g_expand_help"),
+                                placeholder=tr(lang, "g_expand_placeholder"),
+                                format_func=lambda p: f"{p} · {types.get(p, '')}")
+    toggles = top[3].popover(tr(lang, "g_drawing"), width="stretch")
+    fold = toggles.toggle(tr(lang, "g_fold"), key=K_FOLD, persist_state=KEEP,
                              help=tr(lang, "g_fold_help"))
-    shapes = toggles[1].toggle(tr(lang, "g_shapes"), key=K_SHAPES, persist_state=KEEP)
-    key_blocks = toggles[2].toggle(tr(lang, "g_key_blocks"), key=K_KEY_BLOCKS,
+    shapes = toggles.toggle(tr(lang, "g_shapes"), key=K_SHAPES, persist_state=KEEP)
+    key_blocks = toggles.toggle(tr(lang, "g_key_blocks"), key=K_KEY_BLOCKS,
                                    persist_state=KEEP, help=tr(lang, "g_key_blocks_help"))
-    legend = toggles[3].toggle(tr(lang, "g_legend"), key=K_LEGEND, persist_state=KEEP)
+    legend = toggles.toggle(tr(lang, "g_legend"), key=K_LEGEND, persist_state=KEEP)
     options = GraphOptions(depth=None if depth == last else int(depth), expand=tuple(expand),
                            fold_repeats=bool(fold), direction=Direction(direction),
                            highlight_key_blocks=bool(key_blocks), show_shapes=bool(shapes),
                            legend=bool(legend), lang=lang)
-    return options, zoom
+    return options
 
 
 def render_graph_tab(selection: Selection, trace: Trace) -> None:
-    """The Graph tab body."""
+    """The Graph tab body: controls, the viewer, then the downloads (drawn by Graphviz on
+    the server while the browser already lays out the viewer)."""
     lang = selection.lang.value
-    options, zoom = graph_options_from_controls(trace, lang)
-    with st.spinner(tr(lang, "rendering")):
-        svg = cache.graph_bytes(trace, options, "svg")
-    st.html(_legend_html(trace, lang))
-    st.markdown(svg_for_page(svg, zoom), unsafe_allow_html=True)
+    options = graph_options_from_controls(trace, lang)
+    last = max_depth(trace)
+    graph_viewer(trace, options, widget_key=K_VIEWER,
+                 on_change=lambda: _follow_viewer(trace, last))
     st.caption(tr(lang, "g_caption"))
+    st.html(_legend_html(trace, lang))
     stem = file_stem(trace.spec)
+    svg = cache.graph_bytes(trace, options, "svg")
+    if png_fits(*svg_size_pt(svg), PNG_DPI):
+        png = ("PNG", lambda: cache.graph_bytes(trace, options, "png"), f"{stem}.png",
+               "image/png", "dl_png")
+    else:   # past cairo's limit: full-resolution tiles rather than a shrunk picture
+        st.caption(tr(lang, "g_png_poster_help"))
+        png = (tr(lang, "g_png_poster"),
+               lambda: poster_zip(render_poster(cache.dot_for(trace, options), PNG_DPI), stem),
+               f"{stem}-poster.zip", "application/zip", "dl_png")
     download_row(lang, [
         ("SVG", svg, f"{stem}.svg", "image/svg+xml", "dl_svg"),
-        ("PNG", lambda: cache.graph_bytes(trace, options, "png"), f"{stem}.png", "image/png",
-         "dl_png"),
+        png,
         ("PDF", lambda: cache.graph_bytes(trace, options, "pdf"), f"{stem}.pdf",
          "application/pdf", "dl_pdf"),
         ("DOT", cache.dot_for(trace, options), f"{stem}.dot", "text/vnd.graphviz", "dl_dot"),
+        ("HTML", lambda: viewer_html(trace, options), f"{stem}.html", "text/html", "dl_html"),
     ])

@@ -7,7 +7,8 @@ data computed from the graph; :mod:`vizcnn.render.dot` turns it into Graphviz te
 
 Depth counts nesting of *called* modules (the node's ``scope``), like the layer table: at
 depth 1 every top-level module is one box, at depth 2 the top-level modules are open and
-their children are boxes. ``depth=None`` opens everything.
+their children are boxes. ``depth=None`` opens everything. Opening a block (``expand``) opens
+it one level, as a click in the viewer does; ``expand_all`` opens everything inside.
 """
 
 from __future__ import annotations
@@ -99,25 +100,61 @@ class CollapsedGraph:
         return chain
 
 
-def _open_set(graph: Graph, depth: int | None, expand: Sequence[str]) -> set[str] | None:
-    """Module paths drawn open; None means all of them."""
-    if depth is None:
-        return None
-    opened: set[str] = set()
-    for node in graph.nodes:
-        opened.update(node.scope[:depth - 1])
-    known = {p for n in graph.nodes for p in n.scope}
-    for path in expand:
-        if path not in known:
-            if path in graph.modules:
-                continue   # a leaf module: it is already a single box
+def _check_paths(graph: Graph, paths: Sequence[str], known: set[str]) -> list[str]:
+    """The paths that open something; a leaf module is already a single box (skipped), an
+    unknown path is an error naming it."""
+    kept = []
+    for path in paths:
+        if path in known:
+            kept.append(path)
+        elif path not in graph.modules:
             raise VizcnnError(
                 f"cannot expand {path!r}: no module with that path was traced in "
                 f"{graph.model}")
-        for node in graph.nodes:
-            if path in node.scope:
-                opened.update(node.scope)   # its ancestors, itself and all inside it
-    return opened
+    return kept
+
+
+def open_modules(graph: Graph, depth: int | None = 2, expand: Sequence[str] = (),
+                 expand_all: Sequence[str] = ()) -> list[str]:
+    """The module paths drawn open (as frames), in execution order.
+
+    ``depth`` opens every module above that nesting (``None``: all of them); each path of
+    ``expand`` opens with its ancestors, ONE level: its children are shown as boxes, the way a
+    click opens a block in the viewer; each path of ``expand_all`` opens with everything
+    inside it.
+    """
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int)
+                              or depth < 0):
+        raise VizcnnError(f"depth must be a non-negative integer or None, got {depth!r}")
+    known = {p for n in graph.nodes for p in n.scope}
+    one = set(_check_paths(graph, expand, known))
+    whole = set(_check_paths(graph, expand_all, known))
+    opened: set[str] = set()
+    for node in graph.nodes:
+        scope = node.scope
+        if depth is None:
+            opened.update(scope)
+            continue
+        opened.update(scope[:max(depth, 1) - 1])
+        for level, path in enumerate(scope, start=1):
+            if path in whole:
+                opened.update(scope)
+            elif path in one:
+                opened.update(scope[:level])
+    order = {p: i for i, p in enumerate(dict.fromkeys(p for n in graph.nodes for p in n.scope))}
+    return sorted(opened, key=order.__getitem__)
+
+
+def depth_and_expand(graph: Graph, opened: Sequence[str], depth: int | None
+                     ) -> tuple[int | None, list[str]]:
+    """The (depth, expand) that :func:`open_modules` turns back into the open set ``opened``
+    (what a viewer's clicks made): ``depth`` is kept while everything it opens is still open,
+    otherwise depth 1 (nothing opened by depth) with every open module listed."""
+    wanted = set(opened)
+    by_depth = open_modules(graph, depth)
+    if set(by_depth) <= wanted:
+        return depth, [p for p in open_modules(graph, None) if p in wanted - set(by_depth)]
+    return 1, [p for p in open_modules(graph, None) if p in wanted]
 
 
 def _holder(node: Node, opened: set[str] | None) -> tuple[str | None, str | None]:
@@ -130,7 +167,7 @@ def _holder(node: Node, opened: set[str] | None) -> tuple[str | None, str | None
     return None, cluster
 
 
-def _node_box(node: Node, cluster: str | None) -> Box:
+def node_box(node: Node, cluster: str | None) -> Box:
     return Box(
         id=node.id, kind=BoxKind.NODE, name=node.label or node.op,
         type=node.module_type or node.op, op=node.op, op_kind=node.kind, cluster=cluster,
@@ -139,20 +176,18 @@ def _node_box(node: Node, cluster: str | None) -> Box:
 
 
 def collapse(graph: Graph, depth: int | None = None, expand: Sequence[str] = (),
-             fold_repeats: bool = True) -> CollapsedGraph:
+             fold_repeats: bool = True, expand_all: Sequence[str] = ()) -> CollapsedGraph:
     """Group the graph's nodes into the boxes, clusters and arrows a diagram shows.
 
     Args:
         graph: a trace (or any :class:`vizcnn.Graph`).
         depth: module nesting shown open; modules at this depth become boxes. ``None`` opens
             everything; 0 is the same as 1 (the model itself is never a single box).
-        expand: module paths to open fully beyond ``depth`` (their ancestors open too).
+        expand: module paths to open one level beyond ``depth`` (their ancestors open too).
         fold_repeats: fold runs of identical consecutive sibling blocks into one ×N box.
+        expand_all: module paths to open with everything inside them.
     """
-    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int)
-                              or depth < 0):
-        raise VizcnnError(f"depth must be a non-negative integer or None, got {depth!r}")
-    opened = _open_set(graph, max(depth, 1) if depth is not None else None, expand)
+    opened: set[str] | None = set(open_modules(graph, depth, expand, expand_all))
 
     boxes: dict[str, Box] = {}
     clusters: dict[str, Cluster] = {}
@@ -173,7 +208,7 @@ def collapse(graph: Graph, depth: int | None = None, expand: Sequence[str] = (),
             clusters[path].macs += node.macs
             clusters[path].flops += node.flops
         if closed is None:
-            box = boxes[node.id] = _node_box(node, cluster)
+            box = boxes[node.id] = node_box(node, cluster)
         else:
             box = boxes.get(closed)  # type: ignore[assignment]
             if box is None:
@@ -238,7 +273,8 @@ def _fold(boxes: list[Box], clusters: dict[str, Cluster], graph: Graph,
     return [replaced.get(b.id, b) for b in boxes if b.id not in dropped]
 
 
-def _fold_name(first: str, last: str) -> str:
+def fold_name(first: str, last: str) -> str:
+    """``layer3.1–5`` for numbered siblings, ``a … b`` otherwise."""
     head, _, a = first.rpartition(".")
     head_b, _, b = last.rpartition(".")
     if head == head_b and a.isdigit() and b.isdigit():
@@ -249,7 +285,7 @@ def _fold_name(first: str, last: str) -> str:
 def _fold_box(run: list[Box]) -> Box:
     first, last = run[0], run[-1]
     return Box(
-        id=f"{first.id}..{last.id}", kind=BoxKind.FOLD, name=_fold_name(first.id, last.id),
+        id=f"{first.id}..{last.id}", kind=BoxKind.FOLD, name=fold_name(first.id, last.id),
         type=first.type, op="", op_kind="block", cluster=first.cluster,
         members=tuple(m for b in run for m in b.members),
         modules=tuple(p for b in run for p in b.modules),
@@ -274,4 +310,5 @@ def _arrows(graph: Graph, box_of: dict[str, str]) -> list[Arrow]:
     return list(arrows.values())
 
 
-__all__ = ["Arrow", "Box", "BoxKind", "Cluster", "CollapsedGraph", "collapse"]
+__all__ = ["Arrow", "Box", "BoxKind", "Cluster", "CollapsedGraph", "collapse", "depth_and_expand",
+           "open_modules"]

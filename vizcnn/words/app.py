@@ -129,8 +129,14 @@ EN: dict[str, str] = {
     "g_key_blocks_help": "Outline the blocks that carry the paper's key idea (★).",
     "g_legend": "Legend in the diagram",
     "g_caption": "Arrows carry tensor shapes without the batch (channels×height×width). "
-                 "Dashed blue arrows are residual shortcuts. Hover a box for its details; "
-                 "scroll inside the frame for big graphs.",
+                 "Dashed blue arrows are residual shortcuts. Click a block to open it one "
+                 "level, its frame to close it, a layer for its details; drag to pan, wheel "
+                 "to zoom.",
+    "g_png_poster": "PNG poster (ZIP)",
+    "g_drawing": "Drawing",
+    "g_png_poster_help": "This graph is too tall for one PNG (cairo stops at 32,767 px and "
+                         "would shrink the text until it is unreadable): PNG gives a ZIP of "
+                         "full-resolution tiles; SVG and PDF hold it whole.",
     "kind.conv": "dense conv",
     "kind.pointwise_conv": "pointwise 1×1 conv",
     "kind.depthwise_conv": "depthwise conv",
@@ -417,7 +423,11 @@ ZH: dict[str, str] = {
     "g_key_blocks_help": "给体现论文核心思想的模块加上轮廓（★）。",
     "g_legend": "图中显示图例",
     "g_caption": "箭头上的张量形状不含批大小（通道×高×宽）。蓝色虚线箭头是残差捷径。"
-                 "鼠标悬停在方框上可查看详情；大图可在框内滚动。",
+                 "单击模块展开一层，单击其边框折叠，单击层查看详情；拖动平移，滚轮缩放。",
+    "g_png_poster": "PNG 分块海报（ZIP）",
+    "g_drawing": "绘制选项",
+    "g_png_poster_help": "此图太高，无法放进一张 PNG（cairo 最大 32,767 像素，超出会把文字缩到"
+                         "无法阅读）：PNG 提供全分辨率分块的 ZIP；SVG 和 PDF 可完整保存。",
     "kind.conv": "普通卷积",
     "kind.pointwise_conv": "逐点 1×1 卷积",
     "kind.depthwise_conv": "深度（逐通道）卷积",

@@ -216,6 +216,45 @@ LABELS: dict[str, dict[str, str]] = {
                   "zh": "MACs 不等于速度：各模型的 MACs 与实测 CPU 延迟（{shape}，{threads} 个线程，"
                         "中位数）"},
     "zoo.y": {"en": "measured latency (ms)", "zh": "实测延迟（毫秒）"},
+    # --- the interactive graph viewer (vizcnn.render.interactive) -------------------------
+    "viewer.zoom_in": {"en": "Zoom in", "zh": "放大"},
+    "viewer.zoom_out": {"en": "Zoom out", "zh": "缩小"},
+    "viewer.fit_width": {"en": "Fit width", "zh": "适应宽度"},
+    "viewer.fit_height": {"en": "Fit height", "zh": "适应高度"},
+    "viewer.fit_all": {"en": "Whole graph", "zh": "整张图"},
+    "viewer.open_all": {"en": "Open all", "zh": "全部展开"},
+    "viewer.close_all": {"en": "Close all", "zh": "全部折叠"},
+    "viewer.reset": {"en": "Reset", "zh": "复原"},
+    "viewer.fold": {"en": "Fold repeats", "zh": "折叠重复块"},
+    "viewer.search": {"en": "Search path, class or op…", "zh": "搜索路径、类名或算子…"},
+    "viewer.highlight": {"en": "Highlight…", "zh": "高亮…"},
+    "viewer.branch": {"en": "{block} · branch {n}", "zh": "{block} · 分支 {n}"},
+    "viewer.shortcut": {"en": "{block} · shortcut ({kind})", "zh": "{block} · 捷径（{kind}）"},
+    "viewer.hint": {
+        "en": "Click a block to open it one level, click an open block's frame to close it, "
+              "click a layer for its details; drag to pan, wheel to zoom.",
+        "zh": "单击模块展开一层，单击已展开模块的边框将其折叠，单击层查看详情；拖动平移，滚轮缩放。"},
+    "viewer.found": {"en": "{n} matches", "zh": "{n} 处匹配"},
+    "viewer.not_found": {"en": "nothing matches {query}", "zh": "没有与 {query} 匹配的内容"},
+    "viewer.loading": {"en": "Laying out the graph…", "zh": "正在排布图…"},
+    "viewer.close": {"en": "Close", "zh": "关闭"},
+    "viewer.path": {"en": "Path", "zh": "路径"},
+    "viewer.class": {"en": "Class / op", "zh": "类 / 算子"},
+    "viewer.input": {"en": "Input", "zh": "输入"},
+    "viewer.output": {"en": "Output", "zh": "输出"},
+    "viewer.kernel": {"en": "Kernel", "zh": "卷积核"},
+    "viewer.stride": {"en": "Stride", "zh": "步长"},
+    "viewer.padding": {"en": "Padding", "zh": "填充"},
+    "viewer.dilation": {"en": "Dilation", "zh": "膨胀"},
+    "viewer.groups": {"en": "Groups", "zh": "分组数"},
+    "viewer.receptive_field": {"en": "Receptive field", "zh": "感受野"},
+    "viewer.formula": {"en": "Worked formula", "zh": "公式演算"},
+    "viewer.summary": {"en": "{head} · {type} · {ins} → {outs} · {params} params · {macs} MACs",
+                       "zh": "{head} · {type} · {ins} → {outs} · 参数量 {params} · MACs {macs}"},
+    "viewer.no_script": {
+        "en": "Scripts are off here, so this is the static graph; the interactive viewer runs "
+              "where JavaScript does (trust the notebook, or open the HTML export).",
+        "zh": "此处禁用了脚本，所以显示静态图；交互式查看器需要 JavaScript（信任该笔记本，或打开导出的 HTML）。"},
 }
 
 

@@ -1,0 +1,281 @@
+"""The interactive graph viewer in a real browser (Debian's Chromium, headless, as in CI).
+
+The offline HTML file is opened from a ``file://`` URL with every other request blocked, and
+driven as a user would: click a block to open it one level, click its frame to close it,
+search a layer and read its details, zoom with the wheel and the fit buttons. The notebook
+cell (``Trace._repr_html_``) is checked with scripts on (the viewer mounts) and off (the SVG
+fallback shows). The speed figures the README reports are measured here and written to
+test-output/viewer_speed.json; nothing asserts a time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+import vizcnn
+from densenet_like import densenet121_like
+from test_browser import VIEWPORT, browser  # noqa: F401  (the shared Chromium fixture)
+from test_browser import viewer_ready as ready
+from vizcnn.render.dot import GraphOptions
+from vizcnn.render.interactive import viewer_html
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "test-output"
+SIZE = (1, 3, 224, 224)
+TIMEOUT_MS = 60_000
+SPEED: dict[str, dict] = {}
+
+
+@pytest.fixture(scope="module")
+def chromium(browser: Browser) -> Iterator[Browser]:
+    """tests/test_browser.py's Chromium; the speed figures are written when it closes."""
+    yield browser
+    if SPEED:
+        OUT.mkdir(exist_ok=True)
+        (OUT / "viewer_speed.json").write_text(json.dumps(SPEED, indent=1), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def traces() -> dict[str, vizcnn.Trace]:
+    return {name: vizcnn.trace(name, SIZE) for name in ("googlenet", "resnet50")}
+
+
+def offline_page(browser: Browser, path: Path, java_script: bool = True
+                 ) -> tuple[Page, list[str]]:
+    """A page that may read ``file://`` URLs only: any other request fails the test."""
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=java_script)
+    blocked: list[str] = []
+
+    def route(r) -> None:
+        if r.request.url.startswith(("file://", "data:", "blob:")):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(path.as_uri())
+    return page, blocked
+
+
+def write_viewer(tmp: Path, trace: vizcnn.Trace, options: GraphOptions, name: str) -> Path:
+    path = tmp / f"{name}.html"
+    path.write_text(viewer_html(trace, options), encoding="utf-8")
+    return path
+
+
+def renders(page: Page) -> int:
+    return int(page.get_attribute(".vzv", "data-renders") or 0)
+
+
+def click_box(page: Page, selector: str, dispatch: bool = False) -> dict:
+    """Click an SVG group (centred into view first) and wait for the new layout; with
+    ``dispatch`` the click event goes to it directly (an edge drawn over a frame's label
+    would take a mouse click)."""
+    before = renders(page)
+    target = page.locator(".vzv-svg " + selector).first
+    target.evaluate("(g, v) => v.centreOn(g)",
+                    page.locator(".vzv").evaluate_handle("e => e.vizcnnViewer"))
+    if dispatch:
+        target.dispatch_event("click")
+        return ready(page, before)
+    bbox = target.bounding_box()
+    page.mouse.click(bbox["x"] + bbox["width"] / 2, bbox["y"] + min(10, bbox["height"] / 2))
+    return ready(page, before)
+
+
+def in_view(page: Page, attribute: str) -> str | None:
+    """The first block (or frame) drawn wholly inside the stage, if any."""
+    return page.evaluate(
+        "a => { const s = document.querySelector('.vzv-stage').getBoundingClientRect();"
+        " const g = Array.from(document.querySelectorAll(`.vzv-svg [${a}]`)).find(g => {"
+        " const r = g.getBoundingClientRect(); return r.top > s.top && r.bottom < s.bottom"
+        " && r.left > s.left && r.right < s.right && r.height > 12; });"
+        " return g ? g.getAttribute(a) : null; }", attribute)
+
+
+def view_transform(page: Page) -> str:
+    return page.locator(".svg-pan-zoom_viewport").first.get_attribute("transform")
+
+
+def shot(page: Page, name: str) -> None:
+    OUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUT / f"viewer_{name}.png"))
+
+
+def test_click_opens_an_inception_block_one_level_and_its_frame_closes_it(
+        chromium, traces, tmp_path):
+    path = write_viewer(tmp_path, traces["googlenet"], GraphOptions(depth=1), "googlenet")
+    page, blocked = offline_page(chromium, path)
+    first = ready(page)
+    assert page.locator('[data-block="inception3a"]').count() == 1
+    opened = click_box(page, '[data-block="inception3a"]')
+    shot(page, "googlenet_inception3a")
+    # one level: the four branches are boxes side by side, meeting in the concat
+    branches = [f"inception3a.branch{i}" for i in range(1, 5)]
+    for branch in branches:
+        assert page.locator(f'[data-block="{branch}"]').count() == 1
+    assert page.locator('[data-frame="inception3a.branch2"]').count() == 0
+    xs = page.evaluate(
+        "ids => ids.map(id => document.querySelector(`[data-block=\"${id}\"]`)"
+        ".getBoundingClientRect().left)", branches)
+    assert xs == sorted(xs) and len(set(round(x) for x in xs)) == 4
+    edges = page.evaluate("() => Array.from(document.querySelectorAll('g.edge title'))"
+                          ".map(t => t.textContent)")
+    for branch in branches:
+        assert f"{branch}->inception3a/cat" in edges
+    assert json.loads(page.get_attribute(".vzv", "data-open")) == ["inception3a"]
+    # a click on the frame closes it again
+    click_box(page, '[data-frame="inception3a"] > text')
+    assert page.locator('[data-block="inception3a"]').count() == 1
+    assert page.locator('[data-frame="inception3a"]').count() == 0
+    assert blocked == []
+    SPEED["googlenet depth 1 (offline file)"] = {"first_ms": first["total_ms"],
+                                                 "open_ms": opened["total_ms"],
+                                                 "boxes": opened["boxes"]}
+
+
+def test_search_highlights_a_layer_and_its_details_match_the_trace(chromium, traces, tmp_path):
+    trace = traces["resnet50"]
+    page, _ = offline_page(chromium, write_viewer(tmp_path, trace, GraphOptions(), "resnet50"))
+    ready(page)
+    before = renders(page)
+    page.fill(".vzv-search", "layer3.4.conv2")
+    page.press(".vzv-search", "Enter")
+    ready(page, before)
+    page.wait_for_selector('.vzv-details[data-node="layer3.4.conv2"]')
+    highlighted = page.locator("g.node.vzv-hl title").all_text_contents()
+    assert highlighted == ["layer3.4.conv2"]
+    macs = page.get_attribute('.vzv-details tr[data-macs]', "data-macs")
+    assert int(macs) == trace.node("layer3.4.conv2").macs > 0
+    details = page.locator(".vzv-details").inner_text()
+    assert "Conv2d" in details and "1×256×14×14" in details and "3×3" in details
+    assert "MACs" in page.locator(".vzv-formula").inner_text()
+    # the layer is centred in the stage
+    stage = page.locator(".vzv-stage").bounding_box()
+    node = page.locator("g.node.vzv-hl").bounding_box()
+    assert abs(node["x"] + node["width"] / 2 - (stage["x"] + stage["width"] / 2)) < 40
+    assert abs(node["y"] + node["height"] / 2 - (stage["y"] + stage["height"] / 2)) < 40
+    shot(page, "resnet50_search")
+
+
+def test_wheel_zoom_fit_height_and_minimap_change_the_view(chromium, traces, tmp_path):
+    page, _ = offline_page(chromium, write_viewer(tmp_path, traces["resnet50"],
+                                                  GraphOptions(depth=None), "resnet50_all"))
+    ready(page)
+    assert page.locator(".vzv-mini").is_visible()   # taller than the view: an overview shows
+    start = view_transform(page)
+    stage = page.locator(".vzv-stage").bounding_box()
+    page.mouse.move(stage["x"] + stage["width"] / 2, stage["y"] + stage["height"] / 2)
+    page.mouse.wheel(0, -400)
+    page.wait_for_timeout(300)
+    zoomed = view_transform(page)
+    assert zoomed != start
+
+    def scale(transform: str) -> float:
+        return float(re.search(r"matrix\(([-\d.e]+)", transform).group(1))
+
+    assert scale(zoomed) > scale(start)
+    page.click('button[data-act="fit-height"]')
+    page.wait_for_timeout(300)
+    graph = page.locator(".vzv-svg g.graph").bounding_box()
+    assert graph["height"] <= stage["height"] + 1 and graph["height"] > stage["height"] * 0.9
+    page.click('button[data-act="fit-width"]')
+    page.wait_for_timeout(300)
+    graph = page.locator(".vzv-svg g.graph").bounding_box()
+    assert abs(graph["width"] - (stage["width"] - 16)) < 4
+    shot(page, "resnet50_fit_width")
+
+
+def test_the_offline_file_works_with_the_network_blocked(chromium, traces, tmp_path):
+    path = write_viewer(tmp_path, traces["resnet50"], GraphOptions(depth=1), "resnet50_d1")
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)=["']https?://""", text)
+    page, blocked = offline_page(chromium, path)
+    ready(page)
+    click_box(page, '[data-block="layer2"]')
+    assert page.locator('[data-frame="layer2"]').count() == 1
+    assert page.locator('[data-block="layer2.0"]').count() == 1
+    assert blocked == []
+
+
+def test_the_notebook_cell_mounts_the_viewer_or_shows_the_svg(chromium, traces, tmp_path):
+    cell = traces["googlenet"]._repr_html_()
+    path = tmp_path / "notebook.html"
+    path.write_text(f"<html><body><h1>In [1]:</h1>{cell}</body></html>", encoding="utf-8")
+    page, blocked = offline_page(chromium, path)
+    ready(page)
+    assert page.locator(".vzv-fallback").count() == 0
+    assert page.locator(".vzv-svg [data-frame='inception3a']").count() == 1
+    assert blocked == []
+    static, _ = offline_page(chromium, path, java_script=False)
+    assert static.locator(".vzv-fallback svg g.node").count() > 20
+    assert static.locator(".vzv").count() == 0
+    assert "Scripts are off" in static.locator(".vzv-fallback").inner_text()
+
+
+@pytest.mark.parametrize("name", ["googlenet", "resnet152", "densenet_like"])
+def test_speed_to_interactive_and_click_to_open(chromium, tmp_path, name):
+    """Measured, not asserted: build the file in Python, load it, draw, then open one block.
+    resnet152 and the DenseNet-like graph are fully expanded (every layer a box: 517 and 433
+    boxes, the DenseNet one with ~970 tensor edges)."""
+    started = time.perf_counter()
+    if name == "densenet_like":
+        trace = vizcnn.trace(densenet121_like(), SIZE)
+        options = GraphOptions(depth=None)
+    else:
+        trace = vizcnn.trace(name, SIZE)
+        options = GraphOptions(depth=None) if name == "resnet152" else GraphOptions()
+    path = write_viewer(tmp_path, trace, options, name)
+    built = time.perf_counter()
+    page, _ = offline_page(chromium, path)
+    first = ready(page)
+    shown = time.perf_counter()
+    closed = in_view(page, "data-block")
+    if closed is None:   # everything open: close the smallest frame and reopen it
+        frame = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.vzv-svg [data-frame]')).map(g => {"
+            " const r = g.getBoundingClientRect(); return [r.width * r.height, g.dataset.frame];"
+            " }).sort((a, b) => a[0] - b[0])[0][1]")
+        click_box(page, f'[data-frame="{frame}"] > text', dispatch=True)
+        closed = frame
+    opened = click_box(page, f'[data-block="{closed}"]')
+    SPEED[name] = {"trace_and_build_s": round(built - started, 3),
+                   "load_to_interactive_s": round(shown - built, 3),
+                   "first_layout_ms": round(first["total_ms"]), "boxes": first["boxes"],
+                   "click_to_open_ms": round(opened["total_ms"]), "opened": closed}
+    print(name, SPEED[name])
+    assert first["boxes"] > 10
+
+
+def highlighted(chromium, trace, depth: int, group: str, tmp: Path) -> tuple[Page, set[str]]:
+    """Pick ``group`` in the viewer's highlight menu; the page and the lit boxes."""
+    page, _ = offline_page(chromium, write_viewer(tmp, trace, GraphOptions(depth=depth),
+                                                  trace.model + "_hl"))
+    ready(page)
+    before = renders(page)
+    page.select_option(".vzv-groups", label=group)
+    ready(page, before)
+    page.wait_for_selector(".vzv-svg g.node.vzv-hl")
+    return page, set(page.locator(".vzv-svg g.node.vzv-hl title").all_text_contents())
+
+
+def test_highlight_an_inception_branch_and_a_residual_shortcut(chromium, traces, tmp_path):
+    page, lit = highlighted(chromium, traces["googlenet"], 1, "inception3a · branch 2", tmp_path)
+    assert lit == {"inception3a.branch2", "inception3a/cat"}   # opened one level, lit
+    assert "inception3a.branch2->inception3a/cat" in page.locator(
+        ".vzv-svg g.edge.vzv-hl title").all_text_contents()
+    shot(page, "googlenet_branch2")
+    page, lit = highlighted(chromium, traces["resnet50"], 2, "layer2.0 · shortcut (projection)",
+                            tmp_path)
+    assert lit == {"layer2.0.downsample", "layer2.0/add"}
+    shot(page, "resnet50_shortcut")
