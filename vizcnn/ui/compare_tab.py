@@ -21,6 +21,7 @@ from vizcnn.spec import ModelSource, ModelSpec
 from vizcnn.ui import cache, inputs
 from vizcnn.ui.errors import guarded
 from vizcnn.ui.inputs import Problem
+from vizcnn.ui.latency import render_latency_lesson
 from vizcnn.ui.selection import Selection
 from vizcnn.ui.sidebar import KEEP
 from vizcnn.words import tr
@@ -122,6 +123,7 @@ def _compare_section(trace: Trace, lang: str) -> None:
                        file_name=f"compare_{side}_{file_stem(trace.spec)}.html",
                        mime="text/html", on_click="ignore", key="dl_compare",
                        icon=":material/download:")
+    render_latency_lesson(lang, names, key="cmp_latency")   # the compared zoo models
 
 
 def _run_sweep(trace: Trace, sides: list[int], lang: str) -> list[SweepPoint]:

@@ -66,9 +66,9 @@ def _profile(_trace: Trace, key: TraceSpec | str) -> prof.Profile:
     return prof.profile(_trace, PROFILE_REPEATS, PROFILE_TIME_LIMIT, threads=1)
 
 
-def _opted_in(key: str, label: str, trace_key: TraceSpec | str) -> bool:
-    """True once the button was pressed for this very trace: another model (or input) needs
-    its own press, so nothing runs on the CPU without being asked."""
+def opted_in(key: str, label: str, trace_key: object) -> bool:
+    """True once the button was pressed for this very trace (or set of models): another one
+    needs its own press, so nothing runs on the CPU without being asked."""
     if st.button(label, key=key):
         st.session_state[f"{key}_for"] = trace_key
     return st.session_state.get(f"{key}_for") == trace_key
@@ -172,7 +172,7 @@ def _training_memory(trace: Trace, lang: str) -> None:
     budget = columns[3].number_input(tr(lang, "cost.budget"), min_value=0.01, value=16.0,
                                      key=K_BUDGET)
     key = cache.render_key(trace)
-    if not _opted_in(K_TRAIN, tr(lang, "cost.train_run"), key):
+    if not opted_in(K_TRAIN, tr(lang, "cost.train_run"), key):
         st.info(tr(lang, "cost.train_idle"))
         return
     with st.spinner(tr(lang, "cost.train_running")):
@@ -194,7 +194,7 @@ def _latency(trace: Trace, lang: str) -> None:
     st.caption(tr(lang, "cost.latency.help", limit=f"{PROFILE_TIME_LIMIT:g}",
                   repeats=PROFILE_REPEATS))
     key = cache.render_key(trace)
-    if not _opted_in(K_PROFILE, tr(lang, "cost.profile_run"), key):
+    if not opted_in(K_PROFILE, tr(lang, "cost.profile_run"), key):
         return
     with st.spinner(tr(lang, "cost.profiling")):
         result = _profile(trace, key)

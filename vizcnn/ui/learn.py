@@ -22,6 +22,7 @@ from vizcnn.teach import (
     depthwise, formulas, ghost, inception, residual, se, shuffle, vgg_stacks,
 )
 from vizcnn.words import Lang, as_lang, fmt_int, fmt_pct, fmt_shape, human, tr
+from vizcnn.ui.latency import LIGHTWEIGHT, render_latency_lesson
 from vizcnn.ui.sidebar import apply_selection
 from vizcnn.views.structure import structure
 from vizcnn.zoo import ModelCard, model_card
@@ -325,6 +326,8 @@ def _depthwise_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> N
     st.markdown(tr(lang, "depthwise_equal" if r.measured == r.formula else "depthwise_differ",
                    speedup=f"{1 / float(r.measured):.1f}"))
 
+    render_latency_lesson(lang.value, LIGHTWEIGHT, key=key("dw_latency"))
+
 
 # ---------------------------------------------------------------------------- shuffle
 
@@ -348,6 +351,8 @@ def _shuffle_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> Non
     smap = shuffle.shuffle_map(channels, groups, lessons.shuffle_permutation(channels, groups))
     st.plotly_chart(shuffle.shuffle_figure(smap, lang), key=key("shuffle_chart"))
     st.markdown(tr(lang, "shuffle_perm", perm=", ".join(str(p) for p in smap.permutation)))
+
+    render_latency_lesson(lang.value, LIGHTWEIGHT, key=key("shuffle_latency"))
 
 
 # ---------------------------------------------------------------------------- ghost

@@ -305,6 +305,21 @@ EN: dict[str, str] = {
     "cost.profile_run": "Run on this CPU",
     "cost.profiling": "Running the model on the CPU…",
     "cost.latency_total": "Forward pass, median of {runs} run(s), {threads} thread(s)",
+    # MACs are not speed (vizcnn/ui/latency.py: Compare, Learn's ShuffleNet and MobileNet notes)
+    "lat_lesson.title": "MACs are not speed: measured CPU latency beside MACs",
+    "lat_lesson.help": "ShuffleNet V2 was designed from the finding that FLOPs do not predict "
+                       "speed: memory access and parallelism do. Press the button to run {models} "
+                       "once each on this server's CPU with random weights ({repeats} timed runs "
+                       "after a warm-up, at most {seconds} s per model, 1 thread, "
+                       "1×3×{side}×{side}).",
+    "lat_lesson.run": "Measure these models on this CPU",
+    "lat_lesson.running": "Running {n} models on the CPU…",
+    "lat_lesson.too_many": "Latency is measured for at most {limit} models at a time; {n} are "
+                           "chosen. Pick fewer to measure them.",
+    "lat_lesson.too_few": "Pick at least two zoo models to compare their latency.",
+    "lat_lesson.read": "Far from a straight line means time that MACs do not explain: depthwise "
+                       "and 1×1 layers, channel shuffles and concatenations move many bytes for "
+                       "few MACs.",
 }
 
 ZH: dict[str, str] = {
@@ -582,4 +597,15 @@ ZH: dict[str, str] = {
     "cost.profile_run": "在本机 CPU 上运行",
     "cost.profiling": "正在 CPU 上运行模型…",
     "cost.latency_total": "前向传播，{runs} 次运行的中位数，{threads} 个线程",
+    # MACs 不等于速度（vizcnn/ui/latency.py）
+    "lat_lesson.title": "MACs 不等于速度：实测 CPU 延迟与 MACs 对照",
+    "lat_lesson.help": "ShuffleNet V2 的设计出发点是：FLOPs 不能预测速度，内存访问和并行度才能。"
+                       "按下按钮后，{models} 会在本服务器 CPU 上用随机权重各运行一次（预热后计时 "
+                       "{repeats} 次，每个模型最多 {seconds} 秒，1 个线程，1×3×{side}×{side}）。",
+    "lat_lesson.run": "在本机 CPU 上测量这些模型",
+    "lat_lesson.running": "正在 CPU 上运行 {n} 个模型…",
+    "lat_lesson.too_many": "一次最多测量 {limit} 个模型的延迟，当前选了 {n} 个。请少选一些再测量。",
+    "lat_lesson.too_few": "请至少选择两个模型库中的模型来比较延迟。",
+    "lat_lesson.read": "偏离直线越远，说明越多的时间无法由 MACs 解释：深度卷积和 1×1 卷积、通道混洗和"
+                       "拼接以很少的乘加搬运大量数据。",
 }
