@@ -14,7 +14,7 @@ import time
 from bench_trace import best_ms   # the same best-of-N timer as the trace benchmark
 
 import vizcnn
-from vizcnn.experiments.profile import profile
+from vizcnn.experiments.profile import DEFAULT_TIME_LIMIT, profile
 from vizcnn.experiments.training_memory import _cached_stand_in, training_memory
 from vizcnn.views.conventions import reconcile
 from vizcnn.views.traffic import DEVICE_PRESETS, layer_traffic, roofline
@@ -48,8 +48,8 @@ def views_against_trace(repeat: int) -> None:
 
 
 def profile_zoo() -> None:
-    print("latency profile at 1×3×224×224 (repeats=5, time_limit=5 s, 1 thread), wall time "
-          "including the build")
+    print(f"latency profile at 1×3×224×224 (repeats=5, time_limit={DEFAULT_TIME_LIMIT} s, "
+          f"1 thread), wall time including the build (issue 13: under 5 s)")
     for name in ZOO_224:
         trace = vizcnn.trace(name, (1, 3, 224, 224))
         start = time.perf_counter()

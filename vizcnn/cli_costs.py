@@ -106,7 +106,8 @@ def _profile(args: argparse.Namespace) -> str:
     from vizcnn.render.cost_tables import write_rows
     from vizcnn.render.cost_text import rows_text
 
-    result = prof.profile(_trace_of(args), args.repeats, args.time_limit, args.threads)
+    result = prof.profile(_trace_of(args), args.repeats,
+                          _time_limit(args, prof), args.threads)
     title = (f"{result.model} at {'×'.join(map(str, result.input_shape))}: measured CPU time, "
              f"median of {result.runs} run(s){' (cold: the warm-up)' if result.cold else ''}, "
              f"{result.threads} threads, random weights: {result.median_s * 1e3:.4g} ms, "
@@ -116,6 +117,12 @@ def _profile(args: argparse.Namespace) -> str:
         return title + "\n" + rows_text(rows)
     return write_rows(rows, args.format, title, {"threads": result.threads,
                                                  "runs": result.runs})
+
+
+def _time_limit(args: argparse.Namespace, prof: Any) -> float:
+    """The asked time limit (checked by the profile itself: 0 or less is refused), or the
+    profile's default when none was given."""
+    return prof.DEFAULT_TIME_LIMIT if args.time_limit is None else args.time_limit
 
 
 def _profile_zoo(args: argparse.Namespace) -> str:
@@ -130,7 +137,8 @@ def _profile_zoo(args: argparse.Namespace) -> str:
     if unknown:
         raise VizcnnError(f"unknown zoo models: {', '.join(unknown)}")
     size = _parse_input_size(args.input or "1x3x224x224")
-    rows = prof.zoo_rows(prof.zoo_latency(names, size, args.repeats, args.time_limit,
+    rows = prof.zoo_rows(prof.zoo_latency(names, size, args.repeats,
+                                          _time_limit(args, prof),
                                           args.threads))
     title = (f"MACs against measured CPU latency at {'×'.join(map(str, size))} (median, "
              f"random weights, threads: {args.threads})")
@@ -166,7 +174,8 @@ def add_cost_commands(sub: Any, model_command: Callable[[str, str], argparse.Arg
     p.set_defaults(run=_training_memory)
     p = model_command("profile", "measured CPU latency per layer (one bounded real run)")
     p.add_argument("--repeats", type=int, default=5, help="timed runs after a warm-up")
-    p.add_argument("--time-limit", type=float, default=5.0, help="seconds for the whole run")
+    p.add_argument("--time-limit", type=float,
+                   help="seconds for the whole run (default: 4.5, so it ends within 5 s)")
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: steady on a shared machine)")
     p.add_argument("--format", choices=["table", "json", "csv", "md"], default="table")
@@ -175,7 +184,8 @@ def add_cost_commands(sub: Any, model_command: Callable[[str, str], argparse.Arg
     p.add_argument("--models", help="comma-separated zoo names (default: every model)")
     p.add_argument("--input", help="input shape (default 1x3x224x224)")
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--time-limit", type=float, default=5.0, help="seconds per model")
+    p.add_argument("--time-limit", type=float,
+                   help="seconds per model (default: 4.5, so each ends within 5 s)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--format", choices=["table", "json", "csv", "md"], default="table")
     p.set_defaults(run=_profile_zoo)

@@ -30,6 +30,9 @@ from vizcnn.spec import ModelSource, TraceSpec
 
 BETWEEN = "(between modules)"
 DEFAULT_MAX_MACS = 30_000_000_000      # per forward: ~vgg16 at batch 2
+# Seconds for a whole profile. Building the model and the last forward cannot be interrupted,
+# so the bound leaves half a second for them: a profile of any zoo model at 224 ends in 5 s.
+DEFAULT_TIME_LIMIT = 4.5
 DEFAULT_MAX_PARAMS = 200_000_000
 
 
@@ -110,7 +113,7 @@ def _dtype(spec: TraceSpec) -> torch.dtype:
     return dtype
 
 
-def profile(trace: Graph, repeats: int = 5, time_limit: float = 5.0,
+def profile(trace: Graph, repeats: int = 5, time_limit: float = DEFAULT_TIME_LIMIT,
             threads: int | None = 1, max_macs: int = DEFAULT_MAX_MACS,
             max_params: int = DEFAULT_MAX_PARAMS) -> Profile:
     """Time the traced model on this CPU; see the module docstring for what is measured.
@@ -223,7 +226,8 @@ def profile_rows(result: Profile) -> list[dict[str, object]]:
 
 
 def zoo_latency(names: Sequence[str], input_size: tuple[int, ...] = (1, 3, 224, 224),
-                repeats: int = 3, time_limit: float = 5.0, threads: int | None = 1
+                repeats: int = 3, time_limit: float = DEFAULT_TIME_LIMIT,
+                threads: int | None = 1
                 ) -> list[Profile]:
     """Profile several zoo models at one input (each bounded by ``time_limit``)."""
     from vizcnn.api import trace

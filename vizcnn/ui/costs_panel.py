@@ -43,7 +43,6 @@ K_TRAIN = "cost_train_run"
 K_PROFILE = "cost_profile_run"
 MACHINE = "this machine (measure)"
 DTYPES = ("float32", "float16", "bfloat16", "int8")
-PROFILE_TIME_LIMIT = 5.0     # seconds, the whole run
 PROFILE_REPEATS = 3
 
 
@@ -63,7 +62,7 @@ def _training(_trace: Trace, key: TraceSpec | str, batch: int, precision: str, o
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _profile(_trace: Trace, key: TraceSpec | str) -> prof.Profile:
-    return prof.profile(_trace, PROFILE_REPEATS, PROFILE_TIME_LIMIT, threads=1)
+    return prof.profile(_trace, PROFILE_REPEATS, prof.DEFAULT_TIME_LIMIT, threads=1)
 
 
 def opted_in(key: str, label: str, trace_key: object) -> bool:
@@ -191,7 +190,7 @@ def _training_memory(trace: Trace, lang: str) -> None:
 
 def _latency(trace: Trace, lang: str) -> None:
     st.subheader(tr(lang, "cost.latency"))
-    st.caption(tr(lang, "cost.latency.help", limit=f"{PROFILE_TIME_LIMIT:g}",
+    st.caption(tr(lang, "cost.latency.help", limit=f"{prof.DEFAULT_TIME_LIMIT:g}",
                   repeats=PROFILE_REPEATS))
     key = cache.render_key(trace)
     if not opted_in(K_PROFILE, tr(lang, "cost.profile_run"), key):
