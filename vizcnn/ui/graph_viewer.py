@@ -5,7 +5,9 @@ A click in the viewer opens or closes a block there at once (the JavaScript emit
 Graphviz-in-WASM redraw it without a rerun), then sends the open set and the fold switch back
 with ``setStateValue``; the callback writes them into the depth slider, the block picker and
 the fold toggle, so those widgets, and the URL made from them, follow the clicks. When the
-app's own state equals what the viewer shows, nothing is redrawn.
+app's own state equals what the viewer shows, nothing is redrawn; a run that started before
+the latest click (its ``ack`` is older than the click's number) leaves the viewer as the click
+drew it.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ export default function (component) {
   const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
   const live = host.__vizcnn;
   if (live && live.key === data.key) {
+    // a run that started before the latest click has not seen it: keep what the click drew
+    if (data.ack < (host.__vizcnnRev || 0)) return;
     const v = live.viewer;
     if (same(v.openList(), data.viewer.open) && v.fold === data.viewer.fold) return;
     v.open = new Set(data.viewer.open);
@@ -57,7 +61,10 @@ export default function (component) {
   host.appendChild(box);
   const viewer = window.vizcnnViewer.mount(box, data.viewer, {
     height: data.height,
-    onState: (state) => host.__vizcnnSend("view", state),
+    onState: (state) => {
+      host.__vizcnnRev = (host.__vizcnnRev || 0) + 1;
+      host.__vizcnnSend("view", { ...state, rev: host.__vizcnnRev });
+    },
   });
   host.__vizcnn = { key: data.key, viewer, box };
 }
@@ -90,9 +97,11 @@ def graph_viewer(trace: Trace, options: GraphOptions, *, widget_key: str,
     click changed the open set or the fold switch (read them with :func:`viewer_state`)."""
     key = cache.render_key(trace)
     data = _data(trace, key, options)
+    sent = (st.session_state.get(widget_key) or {}).get("view") or {}
     _component()(
         key=widget_key,
-        data={"key": _view_key(key, options), "viewer": data, "height": HEIGHT_CSS},
+        data={"key": _view_key(key, options), "viewer": data, "height": HEIGHT_CSS,
+              "ack": int(sent.get("rev", 0))},   # the last click this run has seen
         default={"view": {"open": data["open"], "fold": data["fold"]}},
         on_view_change=on_change)
 
