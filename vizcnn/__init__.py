@@ -12,20 +12,6 @@ from vizcnn.experiments import accepted_sides, min_input_size
 from vizcnn.graph import Edge, Graph, ModuleInfo, Node, OpKind
 from vizcnn.zoo import build, list_families, list_models, model_card
 
-
-
-def _notebook_html(self: Trace) -> str:
-    """Jupyter shows a trace as the interactive graph viewer (the static SVG where scripts
-    are blocked); see :func:`vizcnn.render.interactive.notebook_html`."""
-    from vizcnn.render.interactive import notebook_html
-
-    return notebook_html(self)
-
-
-# The notebook display is a front end: it is attached here, at the top of the layers, because
-# the API (below the render layer) may not import the viewer.
-Trace._repr_html_ = _notebook_html  # type: ignore[attr-defined]
-
 __all__ = [
     "Edge", "Graph", "accepted_sides", "ModuleInfo", "Node", "OpKind", "ShapeError", "Trace", "VizcnnError",
     "build", "list_families", "list_models", "min_input_size", "model_card", "trace",

@@ -39,6 +39,13 @@ class Trace(Graph):
 
         return layer_table(self, depth)
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows a trace as the interactive graph viewer (the static SVG where
+        scripts are blocked); see :func:`vizcnn.render.interactive.notebook_html`."""
+        from vizcnn.render.interactive import notebook_html
+
+        return notebook_html(self)
+
 
 def _check_size(size: Sequence[int]) -> tuple[int, ...]:
     if not isinstance(size, (tuple, list, torch.Size)) or not size:
