@@ -19,7 +19,9 @@ test: setup browser
 
 bench: setup
 	$(BIN)/python bench/bench_trace.py
+	$(BIN)/python bench/bench_capture.py
 	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_costs.py
 
 setup: $(STAMP) graphviz
 

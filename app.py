@@ -43,8 +43,7 @@ def load_trace(selection: Selection) -> Trace | None:
 def render_learn(selection: Selection, trace: Trace) -> None:
     model = trace.spec.model
     name = model.name if model.source is ModelSource.ZOO else model.name.rpartition(":")[2]
-    render_learn_tab(trace, name, selection.lang.value, key_prefix="learn",
-                     options=dict(model.options))
+    render_learn_tab(trace, name, selection.lang.value, key_prefix="learn")
 
 
 PAGES = (render_graph_tab, render_layers_tab, render_compute_tab, render_compare_tab,

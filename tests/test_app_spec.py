@@ -11,7 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 import vizcnn
-from test_app import assert_clean, graph_svg, open_tab, run_app, summary, _query
+from test_app import assert_clean, graph_svg, open_tab, run_app, summary, viewers, _query
 from vizcnn.words import human
 
 G8 = {"model": "shufflenet_v1", "o.groups": "8"}
@@ -111,13 +111,19 @@ def test_url_keeps_the_tab_depth_and_open_blocks_and_restores_them() -> None:
     assert layers.session_state["tab"] == "各层" and len(layers.dataframe) == 1
 
 
-def test_url_depth_or_block_the_model_does_not_have_is_reported() -> None:
+def test_url_depth_or_block_the_model_does_not_have_is_refused_and_nothing_drawn() -> None:
     at = run_app(model="alexnet", depth="9", open="features,no.such.block")
     assert_clean(at)
-    warnings = " ".join(w.value for w in at.warning)
-    assert "depth=9" in warnings and "1–" in warnings
-    assert "no.such.block" in warnings
+    refused = " ".join(e.value for e in at.error)
+    assert "depth=9" in refused and "1–" in refused
+    assert "no.such.block" in refused
+    assert any("Nothing is shown" in i.value for i in at.info)
+    assert viewers(at) == []          # no graph at a depth the link did not ask for
     assert at.session_state["g_expand"] == ["features"]
+    at.session_state["g_depth"] = 1   # the person picks a view of their own: it is drawn
+    at.run()
+    assert_clean(at)
+    assert not at.error and len(viewers(at)) == 1
 
 
 # --- number fields and link values ------------------------------------------------------------

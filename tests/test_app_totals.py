@@ -28,7 +28,7 @@ def option_grid(name: str) -> list[dict[str, Any]]:
     return grid
 
 
-def check_config(name: str, options: dict[str, Any], offered: dict[str, str]) -> None:
+def check_config(name: str, options: dict[str, Any], files: dict[str, str]) -> None:
     card = vizcnn.model_card(name)
     side = card.input_size
     shape = (1, card.in_channels, side, side)
@@ -36,7 +36,7 @@ def check_config(name: str, options: dict[str, Any], offered: dict[str, str]) ->
     label, stem = model_label(t.spec.model), file_stem(t.spec)
     for key, value in options.items():
         assert f"{key}={value}" in label and f"{key}{value}" in stem, (label, stem)
-    offered.clear()
+    files.clear()
     at = run_app(model=name, tab="layers", input="x".join(map(str, shape)),
                  **{f"o.{k}": str(v) for k, v in options.items()})
     assert_clean(at)
@@ -61,7 +61,7 @@ def check_config(name: str, options: dict[str, Any], offered: dict[str, str]) ->
     expected = {"dl_csv": f"{stem}.csv", "dl_json": f"{stem}.json", "dl_md": f"{stem}.md",
                 "dl_compare": f"compare_{side}_{stem}.html",
                 **{f"dl_chart_{chart}": f"{stem}_{chart}.html" for chart in CHARTS}}
-    assert {k: offered.get(k) for k in expected} == expected
+    assert {k: files.get(k) for k in expected} == expected
 
 
 @pytest.mark.parametrize("name", vizcnn.list_models())

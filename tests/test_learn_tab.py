@@ -185,10 +185,10 @@ def _app_with_options(model: str, options: dict) -> None:
     from vizcnn.ui.learn import render_learn_tab
 
     trace = vizcnn.trace(model, (1, 3, 224, 224), **options)
-    render_learn_tab(trace, model, "en", options=options)
+    render_learn_tab(trace, model, "en")
 
 
-def test_whatif_starts_from_the_sidebar_options() -> None:
+def test_whatif_starts_from_the_traced_options() -> None:
     at = AppTest.from_function(_app_with_options, args=("mobilenet_v2", {"width_mult": 0.5}),
                                default_timeout=60)
     at.run()
@@ -252,3 +252,36 @@ def test_shufflenet_v1_groups_8_page() -> None:
     perm = [int(p) for p in page.split("takes input channel: [")[1].split("]")[0].split(", ")]
     assert perm != sorted(perm)             # the channels really move
     assert "first mixes 96 channels in 8 groups" in page
+
+
+def _user_residual_app() -> None:
+    import torch
+    from torch import nn
+
+    import vizcnn
+    from vizcnn.ui.learn import render_learn_tab
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1, self.conv2 = nn.Conv2d(8, 4, 1), nn.Conv2d(4, 8, 3, padding=1)
+            self.pool, self.fc = nn.AdaptiveAvgPool2d(1), nn.Conv2d(8, 8, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = self.conv2(torch.relu(self.conv1(x)))
+            return x + y * torch.sigmoid(self.fc(self.pool(y)))
+
+    render_learn_tab(vizcnn.trace(nn.Sequential(Block(), Block()), (1, 8, 16, 16)), "Mine", "en")
+
+
+def test_a_user_model_gets_the_lessons_its_structure_shows() -> None:
+    """Without a model card the sections follow the structure found on the edges."""
+    at = AppTest.from_function(_user_residual_app, default_timeout=60)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    headings = [h.value for h in at.subheader]
+    assert tr("en", "sec_residual") in headings and tr("en", "sec_se") in headings
+    page = _page(at)
+    assert "2 residual blocks: 2 with an identity shortcut" in page
+    assert "8 → 4 → 8" in page                        # its own hourglass
+    assert any("live module" in i.value for i in at.info)   # SE cost needs a rebuild

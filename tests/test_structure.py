@@ -152,3 +152,24 @@ def test_every_zoo_models_marks_are_ideas_of_its_card(traced):
         assert {i for found in marks.values() for i in found} <= ideas, name
         if name not in ("darknet19",):       # its 3×3 convs never come two in a row
             assert marks, name
+
+
+class _Residual1d(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.fc(x)
+
+
+def test_odd_user_models_do_not_break_the_reading() -> None:
+    """Vectors without a batch, residuals at the root, attention-like matmuls."""
+    for model, shape in ((nn.Sequential(_Residual1d()), (8,)), (_Residual1d(), (2, 8)),
+                         (nn.Sequential(_Residual1d(), _Residual1d()), (2, 3, 8))):
+        t = vizcnn.trace(model, shape)
+        found = structure(t)
+        assert all(b.shortcut is Shortcut.IDENTITY for b in found.residual)
+        to_dot(t, GraphOptions(depth=None))
+    assert structure(vizcnn.trace(nn.Sequential(_Residual1d()), (8,))).block("0").steps == (
+        ("in", 8),)

@@ -306,8 +306,15 @@ def test_min_input_size() -> None:
     assert vizcnn.min_input_size(nn.Sequential(nn.Conv2d(1, 2, 5), nn.MaxPool2d(2))) == 6
     # The paper GoogLeNet's aux heads (a fixed 5×5/3 pool feeding a fixed linear layer) run
     # in train mode only, where they accept a narrow band of sides around 224.
-    assert vizcnn.min_input_size("googlenet_paper") == 47
-    assert vizcnn.accepted_sides("googlenet_paper") == (47, None)
+    # Ceil-mode pooling as PyTorch computes it (issue 10: the rules said 47 and 31); real meta
+    # execution agrees on both sides of each bound.
+    assert vizcnn.min_input_size("googlenet_paper") == 31
+    assert vizcnn.accepted_sides("googlenet_paper") == (31, None)
+    assert vizcnn.min_input_size("googlenet") == 15
+    for name, side in (("googlenet_paper", 31), ("googlenet", 15)):
+        vizcnn.trace(name, (1, 3, side, side), shape_rules=False)
+        with pytest.raises(vizcnn.ShapeError):
+            vizcnn.trace(name, (1, 3, side - 1, side - 1), shape_rules=False)
     low, high = vizcnn.accepted_sides("googlenet_paper", training=True)
     assert low <= 224 <= high < 300
     vizcnn.trace("googlenet_paper", (1, 3, low, low), training=True)

@@ -1,27 +1,36 @@
 """The Python API: ``vizcnn.trace(model, input_size)`` and friends.
 
-A trace runs the model once on the ``meta`` device (no weights copied, no activations
-allocated, no arithmetic), falling back to one real CPU run only when the model needs real
-values. The user's model is left exactly as it was.
+A trace runs a structural stand-in of the model once on the ``meta`` device (no weights
+copied, no activations allocated, no arithmetic), falling back to one real CPU run of another
+stand-in, with the caller's input values, only when the model needs real values. The user's
+model is never run, changed or locked: a forward of it in another thread is unaffected.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
+import gc
+import math
+import operator
 from collections import defaultdict
 from typing import Any, Sequence
 
 import torch
 from torch import nn
 
-from vizcnn.capture import MetaUnsupported, Tracer
+from vizcnn.capture import MetaUnsupported, Tracer, tensors_in
 from vizcnn.errors import ShapeError, VizcnnError
 from vizcnn.graph import Graph, Node
 from vizcnn.spec import ModelSource, ModelSpec, TraceSpec
+from vizcnn.standin import cpu_tensor, map_tensors, meta_tensor, stand_in
 from vizcnn.zoo import build, model_card
 
 InputSize = Sequence[int] | Sequence[Sequence[int]]
+
+# What is imported by now (torch alone is about a million objects) lives as long as the process.
+# Freezing it spares every later garbage collection from scanning it: otherwise the first trace
+# in a fresh process pays a full collection of torch's import-time heap (≈0.2 s, four times the
+# trace itself). Objects are still freed by reference counting as usual.
+gc.freeze()
 
 
 class Trace(Graph):
@@ -47,49 +56,60 @@ class Trace(Graph):
         return notebook_html(self)
 
 
-def _check_size(size: Sequence[int]) -> tuple[int, ...]:
+_MAX_BYTES = 2 ** 63 - 1   # what a tensor's storage size can hold
+
+
+def _check_size(size: Sequence[int], dtype: torch.dtype = torch.float32) -> tuple[int, ...]:
+    """A shape of positive integers (any integer type: numpy ints, 0-d integer tensors)."""
+    if isinstance(size, torch.Tensor) and size.dim() == 1:
+        size = size.tolist()
     if not isinstance(size, (tuple, list, torch.Size)) or not size:
         raise ShapeError(f"an input size is a sequence of positive integers, got {size!r}")
+    dims = []
     for s in size:
-        if isinstance(s, bool) or not isinstance(s, int) or s <= 0:
+        try:
+            if isinstance(s, bool) or (isinstance(s, torch.Tensor) and (
+                    s.dim() or s.is_floating_point() or s.dtype == torch.bool)):
+                raise TypeError
+            value = operator.index(s)
+        except TypeError:
+            value = 0
+        if value <= 0:
             raise ShapeError(
                 f"input size {tuple(size)} is not valid: every dimension must be a positive "
                 f"integer, got {s!r}"
             )
-    return tuple(size)
+        dims.append(value)
+    nbytes = math.prod(dims) * torch.empty((), dtype=dtype, device="meta").element_size()
+    if nbytes > _MAX_BYTES:
+        raise ShapeError(f"input size {tuple(dims)} is too large: {math.prod(dims):,} elements "
+                         f"of {str(dtype).replace('torch.', '')} overflow a tensor's storage")
+    return tuple(dims)
 
 
-def _input_sizes(input_size: InputSize) -> list[tuple[int, ...]]:
+def _input_sizes(input_size: InputSize, dtype: torch.dtype) -> list[tuple[int, ...]]:
     if isinstance(input_size, (tuple, list)) and input_size and all(
             isinstance(s, (tuple, list, torch.Size)) for s in input_size):
-        return [_check_size(s) for s in input_size]
-    return [_check_size(input_size)]  # type: ignore[arg-type]
+        return [_check_size(s, dtype) for s in input_size]
+    return [_check_size(input_size, dtype)]  # type: ignore[arg-type]
 
 
 def _to_meta(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        return torch.empty_like(value, device="meta")
-    if isinstance(value, (list, tuple)):
-        return type(value)(_to_meta(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _to_meta(v) for k, v in value.items()}
-    return value
+    return map_tensors(value, lambda t: torch.empty_strided(
+        t.shape, t.stride(), dtype=t.dtype, device="meta"))
 
 
 def _to_cpu_values(value: Any, generator: torch.Generator) -> Any:
-    if isinstance(value, torch.Tensor):
-        if value.is_floating_point():
-            return torch.randn(value.shape, dtype=value.dtype, generator=generator)
-        return torch.zeros(value.shape, dtype=value.dtype)
-    if isinstance(value, (list, tuple)):
-        return type(value)(_to_cpu_values(v, generator) for v in value)
-    if isinstance(value, dict):
-        return {k: _to_cpu_values(v, generator) for k, v in value.items()}
-    return value
+    """The caller's own values (copied: the model may write into its inputs); random normal
+    floats and zeros only where there are none (an input given by its size, a meta tensor)."""
+    def real(t: torch.Tensor) -> torch.Tensor:
+        if not t.is_meta:
+            return t.detach().clone()
+        if t.is_floating_point():
+            return torch.randn(t.shape, dtype=t.dtype, generator=generator)
+        return torch.zeros(t.shape, dtype=t.dtype)
 
-
-def _on_meta(tracer: Tracer) -> bool:
-    return all(t.device.type == "meta" for _, t, _ in tracer.tensors)
+    return map_tensors(value, real)
 
 
 def zoo_spec(name: str, num_classes: int = 1000, **options: Any) -> ModelSpec:
@@ -170,71 +190,55 @@ def trace(
     name = model_spec.name if model_spec.source is ModelSource.ZOO else type(model).__name__
     if inputs is None and input_size is None:
         raise VizcnnError("give an input_size such as (1, 3, 224, 224) or inputs")
-    if inputs is None:
-        args: tuple = tuple(torch.empty(s, dtype=dtype, device="meta")
-                            for s in _input_sizes(input_size))  # type: ignore[arg-type]
+    if inputs is None:   # sizes only: a CPU run, if one is needed, draws values
+        values: tuple = tuple(torch.empty(s, dtype=dtype, device="meta")
+                              for s in _input_sizes(input_size, dtype))  # type: ignore[arg-type]
     else:
-        args = tuple(_to_meta(v) for v in inputs)
-    kw = {k: _to_meta(v) for k, v in (kwargs or {}).items()}
-
-    with _lock_for(model):
-        result = _trace_locked(model, name, args, kw, training, shape_rules, key_blocks)
+        values = tuple(inputs)
+    owned = model_spec.source is not ModelSource.MODULE   # built here: nobody else holds it
+    result = _trace_locked(model, name, values, dict(kwargs or {}), training, shape_rules,
+                           key_blocks, owned)
     result.spec = TraceSpec(model_spec, result.input_shapes, result.training,
                             str(dtype).replace("torch.", ""))
     return result
 
 
-_LOCKS: "weakref.WeakKeyDictionary[nn.Module, threading.Lock]" = weakref.WeakKeyDictionary()
-_LOCKS_GUARD = threading.Lock()
-
-
-def _lock_for(model: nn.Module) -> threading.Lock:
-    """Traces of one model object take turns: ``functional_call`` briefly swaps its
-    parameters and the train flag may be set, which another thread must not see."""
-    with _LOCKS_GUARD:
-        lock = _LOCKS.get(model)
-        if lock is None:
-            lock = _LOCKS[model] = threading.Lock()
-        return lock
-
-
-def _trace_locked(model: nn.Module, name: str, args: tuple, kw: dict, training: bool | None,
-                  shape_rules: bool, key_blocks: tuple) -> Trace:
-    was_training = model.training
+def _trace_locked(model: nn.Module, name: str, values: tuple, kwargs: dict,
+                  training: bool | None, shape_rules: bool, key_blocks: tuple, owned: bool
+                  ) -> Trace:
+    """Trace a meta stand-in of ``model``; on a meta limit, a CPU stand-in with real values.
+    (No lock: nothing here touches ``model``, so traces and forwards of it run side by side.)"""
+    args, kw = _to_meta(values), _to_meta(kwargs)
+    on_meta = all(t.is_meta for t in _own_tensors(model))
+    model_m = model if owned and on_meta else stand_in(model, meta_tensor)
     if training is not None:
-        model.train(training)
-    traced_training = model.training
+        model_m.train(training)
+    traced_training = model_m.training
     try:
-        try:
-            tracer = Tracer(model, use_rules=shape_rules)
-            stand_ins = None if _on_meta(tracer) else {
-                tensor_name: torch.empty_like(t, device="meta")
-                for tensor_name, t, _ in tracer.tensors}
-            tracer.run(args, kw, stand_ins)
-            device, reason = "meta", None
-        except MetaUnsupported as limit:
-            tracer, reason = _trace_on_cpu(model, args, kw), str(limit).splitlines()[0]
-            device = "cpu"
-    finally:
-        if training is not None:
-            model.train(was_training)
+        tracer = Tracer(model_m, use_rules=shape_rules, meta=True)
+        tracer.run(args, kw)
+        device, reason = "meta", None
+    except MetaUnsupported as limit:
+        tracer = _trace_on_cpu(model, values, kwargs, training)
+        device, reason = "cpu", str(limit).splitlines()[0]
     return _finish(tracer, name, args, kw, device, reason, key_blocks, traced_training)
 
 
-def _trace_on_cpu(model: nn.Module, args: tuple, kwargs: dict) -> Tracer:
-    """One real CPU run for models that need values: real weights when the model has them,
-    copies of the buffers so running statistics are not disturbed."""
+def _own_tensors(model: nn.Module) -> list[torch.Tensor]:
+    return [*model.parameters(), *model.buffers()]
+
+
+def _trace_on_cpu(model: nn.Module, values: tuple, kwargs: dict, training: bool | None
+                  ) -> Tracer:
+    """One real CPU run, of a stand-in holding the model's real parameter values (zeros for
+    a meta model) and copies of its buffers, on the caller's input values."""
     generator = torch.Generator().manual_seed(0)
-    tracer = Tracer(model, use_rules=False)
-    meta = _on_meta(tracer)
-    stand_ins: dict[str, torch.Tensor] = {}
-    for name, tensor, is_buffer in tracer.tensors:
-        if meta:
-            stand_ins[name] = torch.zeros(tensor.shape, dtype=tensor.dtype)
-        else:
-            stand_ins[name] = tensor.clone() if is_buffer else tensor
+    model_c = stand_in(model, cpu_tensor)
+    if training is not None:
+        model_c.train(training)
+    tracer = Tracer(model_c, use_rules=False, meta=False)
     try:
-        tracer.run(_to_cpu_values(args, generator), _to_cpu_values(kwargs, generator), stand_ins)
+        tracer.run(_to_cpu_values(values, generator), _to_cpu_values(kwargs, generator))
     except MetaUnsupported as error:
         raise VizcnnError(f"{type(model).__name__} could not be traced: {error}") from None
     return tracer
@@ -260,8 +264,7 @@ def _finish(tracer: Tracer, name: str, args: tuple, kwargs: dict, device: str,
     nodes = tracer.nodes
     return Trace(
         model=name,
-        input_shapes=tuple(tuple(t.shape) for t in (*args, *kwargs.values())
-                           if isinstance(t, torch.Tensor)),
+        input_shapes=tuple(tuple(t.shape) for t in tensors_in((args, kwargs))),
         nodes=nodes,
         edges=tracer.edges,
         modules=tracer.modules,

@@ -1,15 +1,19 @@
 """Capture: run a model once and record every leaf-module call and functional op.
 
-Module hooks (on the traced model only, removed in ``finally``) give the hierarchy; a
-``TorchFunctionMode`` (per thread) sees every torch call in between. Ops with a shape rule are
-not dispatched at all: their outputs are fresh empty meta tensors of the right shape, which is
-what makes a trace fast. Trace state lives on the :class:`Tracer`, never on tensors or torch
+The tracer runs a structural stand-in of the model (:mod:`vizcnn.standin`), never the model
+itself. Every module of the stand-in reports its calls through a wrapper on its ``forward``
+(the stand-in is private, so nothing is ever left on the user's modules); a
+``TorchFunctionMode`` (per thread) sees every torch call in between. Ops with a shape rule
+are not dispatched at all: their outputs are fresh empty meta tensors of the right shape and
+dtype, which is what makes a trace fast. Every op that makes a tensor is recorded, counted
+or listed as uncounted. Trace state lives on the :class:`Tracer`, never on tensors or torch
 globals, so concurrent traces in different threads do not interfere.
 """
 
 from __future__ import annotations
 
-import threading
+import dataclasses
+import math
 from collections import Counter
 from typing import Any
 
@@ -17,126 +21,56 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from vizcnn.costs import COSTS
+from vizcnn.costs import Cost
 from vizcnn.errors import ShapeError, VizcnnError
-from vizcnn.graph import Edge, ModuleInfo, Node, OpKind, Shape
-from vizcnn.ops import OPS, OpSpec, bind
-from vizcnn.shapes import SHAPE_RULES, NoRule, fmt
-
+from vizcnn.graph import Edge, ModuleInfo, Node, OpKind
+from vizcnn.ops import FACTORIES, OP_DEFS, OPS, RUN, UNCOUNTED, OpDef, OpSpec, bind
+from vizcnn.shapes import NoRule, fmt, output_dtype
+from vizcnn.standin import Opaque
 
 class MetaUnsupported(Exception):
     """The model needs real values (``.item()``, ``nonzero``…); retry on the CPU."""
 
 
-_KIND_OF_OP = {
-    "conv_transpose": OpKind.CONV_TRANSPOSE, "linear": OpKind.LINEAR,
-    "matmul": OpKind.MATMUL, "addmm": OpKind.MATMUL, "einsum": OpKind.MATMUL,
-    "batch_norm": OpKind.NORM, "layer_norm": OpKind.NORM, "group_norm": OpKind.NORM,
-    "instance_norm": OpKind.NORM, "local_response_norm": OpKind.NORM,
-    "max_pool": OpKind.POOL, "avg_pool": OpKind.POOL, "adaptive_avg_pool": OpKind.POOL,
-    "adaptive_max_pool": OpKind.POOL, "mean": OpKind.POOL,
-    "add": OpKind.ADD, "sub": OpKind.ADD, "mul": OpKind.MUL, "div": OpKind.MUL,
-    "cat": OpKind.CONCAT, "stack": OpKind.CONCAT,
-    "chunk": OpKind.SPLIT, "split": OpKind.SPLIT, "getitem": OpKind.SPLIT,
-    "view": OpKind.RESHAPE, "flatten": OpKind.RESHAPE, "permute": OpKind.RESHAPE,
-    "transpose": OpKind.RESHAPE, "squeeze": OpKind.RESHAPE, "unsqueeze": OpKind.RESHAPE,
-    "dropout": OpKind.DROPOUT, "input": OpKind.IO, "output": OpKind.IO,
-}
-_ACTIVATIONS = {"relu", "relu6", "hardtanh", "leaky_relu", "elu", "gelu", "silu", "mish",
-                "hardswish", "hardsigmoid", "sigmoid", "tanh", "softplus", "softmax"}
-
-
 def op_kind(op: str, attrs: dict[str, Any]) -> OpKind:
-    """Classify an op by what it computes (for conv: by kernel size and groups)."""
-    if op == "conv":
-        groups, cin = attrs.get("groups", 1), attrs.get("in_channels", 0)
-        if groups > 1 and groups == cin:
-            return OpKind.DEPTHWISE
-        if groups > 1:
-            return OpKind.GROUPED
-        kernel = attrs.get("kernel_size", ())
-        return OpKind.POINTWISE if all(k == 1 for k in kernel) else OpKind.CONV
-    if op in _ACTIVATIONS:
-        return OpKind.ACTIVATION
-    return _KIND_OF_OP.get(op, OpKind.OTHER)
+    """The kind of a registered op (for conv: by kernel size and groups); OTHER if unknown."""
+    known = OP_DEFS.get(op)
+    return known.kind_of(attrs) if known is not None else OpKind.OTHER
 
 
-def _spatial(value: Any, n: int) -> tuple[int, ...]:
-    if isinstance(value, int):
-        return (value,) * n
-    value = tuple(value) if value is not None else ()
-    return value * n if len(value) == 1 else value
-
-
-def op_attrs(op: str, call: dict[str, Any]) -> dict[str, Any]:
-    """The hyper-parameters a person wants to see for one call (kernel, stride, …)."""
-    if op in ("conv", "conv_transpose"):
-        w = call["weight"]
-        n = len(w) - 2
-        groups = call.get("groups", 1)
-        cin, cout = (w[1] * groups, w[0]) if op == "conv" else (w[0], w[1] * groups)
-        padding = call.get("padding", 0)
-        return {
-            "in_channels": cin, "out_channels": cout, "kernel_size": tuple(w[2:]),
-            "stride": _spatial(call.get("stride", 1), n),
-            "padding": padding if isinstance(padding, str) else _spatial(padding, n),
-            "dilation": _spatial(call.get("dilation", 1), n), "groups": groups,
-            "bias": isinstance(call.get("bias"), tuple),
-        }
-    if op == "linear":
-        w = call["weight"]
-        return {"in_features": w[-1], "out_features": w[0] if len(w) == 2 else 1,
-                "bias": isinstance(call.get("bias"), tuple)}
-    if op in ("max_pool", "avg_pool"):
-        kernel = call["kernel_size"]
-        n = call["spatial_dims"]
-        stride = call.get("stride") or kernel
-        attrs = {"kernel_size": _spatial(kernel, n), "stride": _spatial(stride, n),
-                 "padding": _spatial(call.get("padding", 0), n),
-                 "ceil_mode": bool(call.get("ceil_mode", False))}
-        if op == "max_pool":
-            attrs["dilation"] = _spatial(call.get("dilation", 1), n)
-        return attrs
-    if op in ("adaptive_avg_pool", "adaptive_max_pool"):
-        size = call["output_size"]
-        return {"output_size": size if isinstance(size, int) or size is None else tuple(size)}
-    if op in ("cat", "stack", "chunk", "split", "softmax"):
-        return {k: call[k] for k in ("dim", "chunks") if k in call and isinstance(call[k], int)}
-    return {}
-
-
-_ATTR_OPS = {"conv", "conv_transpose", "linear", "max_pool", "avg_pool", "adaptive_avg_pool",
-             "adaptive_max_pool", "cat", "stack", "chunk", "split", "softmax"}
-
-
-def _window(op: str, attrs: dict[str, Any], in_shape: Shape, out_shape: Shape
-            ) -> tuple[int, int, int] | None:
-    """(kernel, stride, dilation) along the height axis, for the receptive field."""
-    if "kernel_size" in attrs and op != "conv_transpose":
-        return attrs["kernel_size"][0], attrs["stride"][0], attrs.get("dilation", (1,))[0]
-    if op in ("adaptive_avg_pool", "adaptive_max_pool") and len(in_shape) >= 3:
-        size_in, size_out = in_shape[-2 if len(in_shape) > 3 else -1], out_shape[-2 if len(
-            out_shape) > 3 else -1]
-        return -(-size_in // size_out), max(1, size_in // size_out), 1
-    return None
-
-
-def _tensors(value: Any) -> list[torch.Tensor]:
-    """Tensors in an argument structure (tensors, lists/tuples/dicts of them)."""
-    if isinstance(value, torch.Tensor):
-        return [value]
-    found: list[torch.Tensor] = []
-    _collect(value, found)
+def _op_tensors(args: tuple, kwargs: dict) -> list[torch.Tensor]:
+    """Tensors among a torch call's arguments (also inside lists and tuples of them)."""
+    found = []
+    for value in (*args, *kwargs.values()) if kwargs else args:
+        if isinstance(value, torch.Tensor):
+            found.append(value)
+        elif isinstance(value, (list, tuple)) and value:
+            found += [v for v in value if isinstance(v, torch.Tensor)]
     return found
 
 
-def _collect(value: Any, found: list[torch.Tensor]) -> None:
-    items = value.values() if isinstance(value, dict) else value
+def tensors_in(value: Any, depth: int = 0) -> list[torch.Tensor]:
+    """Tensors anywhere in a module's arguments or output: tensors, lists, tuples (named too),
+    dicts, dataclasses, nested; everything else (None, numbers, strings) holds none."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if depth > 12 or value is None or isinstance(value, (str, bytes, int, float, bool)):
+        return []
+    if isinstance(value, (list, tuple)):
+        items: Any = value
+    elif isinstance(value, dict):
+        items = value.values()
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        items = [getattr(value, f.name, None) for f in dataclasses.fields(value)]
+    else:
+        return []
+    found: list[torch.Tensor] = []
     for item in items:
         if isinstance(item, torch.Tensor):
             found.append(item)
-        elif isinstance(item, (list, tuple, dict)) and item:
-            _collect(item, found)
+        elif item is not None and not isinstance(item, (int, float, bool, str)):
+            found += tensors_in(item, depth + 1)
+    return found
 
 
 _DTYPE_NAMES: dict[torch.dtype, str] = {}
@@ -153,18 +87,31 @@ def _is_meta_limit(error: BaseException) -> bool:
     return isinstance(error, NotImplementedError) or "meta" in str(error).lower()
 
 
-class Tracer(TorchFunctionMode):
-    """Records one forward pass of ``model``. Use once: ``tracer.run(args, kwargs)``."""
+def _func_name(func: Any) -> str:
+    """A readable name for a torch callable, also for attribute reads (``x.T``)."""
+    owner = getattr(func, "__self__", None)
+    if type(func).__name__ == "method-wrapper" and hasattr(owner, "__name__"):
+        return str(owner.__name__)
+    return getattr(func, "__name__", str(func)).strip("_")
 
-    def __init__(self, model: nn.Module, use_rules: bool = True) -> None:
+
+_TRANSPOSING_ATTRS = {"T": "transpose", "mT": "transpose", "H": "transpose", "mH": "transpose"}
+
+
+class Tracer(TorchFunctionMode):
+    """Records one forward pass of ``model`` (a stand-in the tracer may change freely: it wraps
+    each module's ``forward``). Use once: ``tracer.run(args, kwargs)``. ``meta``: the run is on
+    the meta device, so tensors made without a device argument are made on meta too."""
+
+    def __init__(self, model: nn.Module, use_rules: bool = True, meta: bool = True) -> None:
         super().__init__()
         self.model = model
         self.use_rules = use_rules
+        self.meta = meta
         self.nodes: list[Node] = []
         self.edges: list[Edge] = []
         self.modules: dict[str, ModuleInfo] = {}
         self.uncounted: Counter[str] = Counter()
-        self._thread = threading.get_ident()
         self._producer: dict[int, str] = {}   # id(tensor) -> node id
         self._keep: list[torch.Tensor] = []   # keeps traced tensors alive so ids stay unique
         self._windows: dict[str, list[tuple[int, int, int]]] = {}
@@ -172,53 +119,46 @@ class Tracer(TorchFunctionMode):
         self._stack: list[str] = []           # enclosing non-leaf module paths
         self._leaf: Node | None = None
         self._leaf_ops: list[str] = []
+        self._leaf_main = False               # the leaf's op was taken from its own input
         self._leaf_depth = 0
         self._counted: set[int] = set()
-        self._tensor_uid: dict[int, tuple[int, int, bool, bool]] = {}
+        # parameters and buffers by id (sizes read when first used: a lazy module's
+        # parameters get theirs in its first call)
+        self._tensor_uid: dict[int, tuple[torch.Tensor, bool]] = {}
         self._paths: dict[int, str] = {}
-        self._direct: dict[int, list[tuple[int, int, bool, bool]]] = {}
+        self._direct: dict[int, list[tuple[torch.Tensor, bool]]] = {}
         self._leaves: set[int] = set()
         self._module_list: list[nn.Module] = []
         # (full name, tensor, is_buffer) of every parameter and buffer, tied ones under each name
         self.tensors: list[tuple[str, torch.Tensor, bool]] = []
         for path, module in model.named_modules(remove_duplicate=False):
             prefix = f"{path}." if path else ""
-            self.tensors += [(prefix + n, p, False) for n, p in module._parameters.items()
-                             if p is not None]
-            self.tensors += [(prefix + n, b, True) for n, b in module._buffers.items()
-                             if b is not None]
+            own_tensors = [(n, p, False) for n, p in module._parameters.items() if p is not None]
+            own_tensors += [(n, b, True) for n, b in module._buffers.items() if b is not None]
+            if isinstance(module, Opaque):
+                own_tensors += module.tensors()
+            self.tensors += [(prefix + n, t, is_buffer) for n, t, is_buffer in own_tensors]
             self._paths.setdefault(id(module), path)
             if id(module) in self._direct:
                 continue
             self._module_list.append(module)
-            if path and not module._modules:  # the root is never a leaf: show its ops
+            # the root is never a leaf (show its ops), unless nothing inside it can be seen
+            if (path and not module._modules) or isinstance(module, Opaque):
                 self._leaves.add(id(module))
-            own = [(id(p), p.numel(), p.requires_grad, False)
-                   for p in module._parameters.values() if p is not None]
-            own += [(id(b), b.numel(), False, True)
-                    for b in module._buffers.values() if b is not None]
-            self._direct[id(module)] = own
+            self._direct[id(module)] = [(t, is_buffer) for _, t, is_buffer in own_tensors]
+        for _, tensor, is_buffer in self.tensors:
+            self._tensor_uid[id(tensor)] = (tensor, is_buffer)
 
     # --- running ----------------------------------------------------------------------------
-    def run(self, args: tuple, kwargs: dict, stand_ins: dict[str, torch.Tensor] | None = None
-            ) -> Any:
-        """Run the model with hooks and this mode active; returns the model's output."""
-        for name, tensor, is_buffer in self.tensors:
-            used = stand_ins[name] if stand_ins else tensor
-            self._tensor_uid[id(used)] = (id(tensor), tensor.numel(), tensor.requires_grad,
-                                          is_buffer)
+    def run(self, args: tuple, kwargs: dict) -> Any:
+        """Run the model with this mode active; returns the model's output."""
         self._add_inputs(args, kwargs)
-        handles = []
+        patched = [(module, module.__dict__.get("forward")) for module in self._module_list]
+        for module in self._module_list:
+            self._wrap(module)
         try:
-            for module in self._module_list:
-                handles.append(module.register_forward_pre_hook(self._pre_hook, with_kwargs=True))
-                handles.append(module.register_forward_hook(self._post_hook, with_kwargs=True))
             with torch.no_grad(), self:
-                if stand_ins:
-                    out = torch.func.functional_call(self.model, stand_ins, args, kwargs,
-                                                     tie_weights=True, strict=False)
-                else:
-                    out = self.model(*args, **kwargs)
+                out = self.model(*args, **kwargs)
         except (MetaUnsupported, VizcnnError):
             raise
         except Exception as error:
@@ -226,14 +166,34 @@ class Tracer(TorchFunctionMode):
                 raise MetaUnsupported(str(error)) from error
             raise self._error(None, error) from error
         finally:
-            for handle in handles:
-                handle.remove()
+            # unwrap: a wrapper and its module refer to each other, and such cycles would keep
+            # the whole stand-in alive until a garbage collection (≈⅓ of a trace's time)
+            for module, forward in patched:
+                if forward is None:
+                    del module.__dict__["forward"]
+                else:
+                    module.__dict__["forward"] = forward
         self._add_output(out)
         return out
 
+    def _wrap(self, module: nn.Module) -> None:
+        """Report every call of ``module`` (a stand-in's, never the user's)."""
+        forward = module.forward
+        enter, leave = self._enter_module, self._exit_module
+
+        def traced_forward(*args: Any, **kwargs: Any) -> Any:
+            with torch._C.DisableTorchFunction():  # our own shape reads are not the model's
+                enter(module, args, kwargs)
+            out = forward(*args, **kwargs)
+            with torch._C.DisableTorchFunction():
+                leave(module, out)
+            return out
+
+        module.__dict__["forward"] = traced_forward
+
     def _add_inputs(self, args: tuple, kwargs: dict) -> None:
         named = [(str(i), a) for i, a in enumerate(args)] + list(kwargs.items())
-        tensors = [(k, t) for k, a in named for t in _tensors(a)]
+        tensors = [(k, t) for k, a in named for t in tensors_in(a)]
         for key, tensor in tensors:
             node_id = "input" if len(tensors) == 1 else f"input.{key}"
             if node_id in self._calls:
@@ -246,27 +206,21 @@ class Tracer(TorchFunctionMode):
             self._set_producer(tensor, node_id)
 
     def _add_output(self, out: Any) -> None:
-        outs = list(_tensors(out))
+        outs = tensors_in(out)
         node = Node("output", "output", "", "", "output", OpKind.IO.value, (),
                     input_shapes=tuple(tuple(t.shape) for t in outs))
         self._connect(node, outs)
         self.nodes.append(node)
 
-    # --- module hooks -----------------------------------------------------------------------
-    def _pre_hook(self, module: nn.Module, args: tuple, kwargs: dict) -> None:
-        if threading.get_ident() != self._thread:
-            return
-        with torch._C.DisableTorchFunction():  # our own shape reads are not the model's ops
-            self._enter_module(module, args, kwargs)
-
+    # --- module calls -----------------------------------------------------------------------
     def _enter_module(self, module: nn.Module, args: tuple, kwargs: dict) -> None:
         if self._leaf is not None:   # a module called from inside a leaf belongs to the leaf
             self._leaf_depth += 1
             return
         path = self._paths.get(id(module), "?")
-        inputs = _tensors(args)
+        inputs = tensors_in(args)
         if kwargs:
-            _collect(kwargs, inputs)
+            inputs += tensors_in(kwargs)
         info = self.modules.get(path)
         if info is None:
             info = self.modules[path] = ModuleInfo(
@@ -279,18 +233,12 @@ class Tracer(TorchFunctionMode):
             return
         self._enter_leaf(module, path, inputs)
 
-    def _post_hook(self, module: nn.Module, args: tuple, kwargs: dict, output: Any) -> None:
-        if threading.get_ident() != self._thread:
-            return
-        with torch._C.DisableTorchFunction():
-            self._exit_module(module, output)
-
     def _exit_module(self, module: nn.Module, output: Any) -> None:
         if self._leaf_depth:
             self._leaf_depth -= 1
             return
         path = self._paths.get(id(module), "?")
-        outs = list(_tensors(output))
+        outs = tensors_in(output)
         info = self.modules[path]
         if not info.output_shapes:
             info.output_shapes = tuple(tuple(t.shape) for t in outs)
@@ -298,24 +246,36 @@ class Tracer(TorchFunctionMode):
             if path and self._stack and self._stack[-1] == path:
                 self._stack.pop()
             return
+        if isinstance(module, Opaque):   # MACs counted by PyTorch inside the copy
+            self._leaf.macs += module.macs
+            self._leaf.flops += 2 * module.macs
         self._exit_leaf(outs)
 
     def _enter_leaf(self, module: nn.Module, path: str, inputs: list[torch.Tensor]) -> None:
-        base = path or type(module).__name__.lower()
+        opaque = isinstance(module, Opaque)
+        base = path or (module.inner_type if opaque else type(module).__name__).lower()
         index = self._calls[base]
         self._calls[base] += 1
         node = Node(
             id=f"{base}#{index}" if index else base,
             label=path.rsplit(".", 1)[-1] if path else base,
-            path=path, module_type=type(module).__name__, op="identity",
+            path=path, module_type=module.inner_type if opaque else type(module).__name__,
+            op="torchscript" if opaque else "identity",
             kind=OpKind.OTHER.value, scope=tuple(self._stack), call_index=index,
             input_shapes=tuple(tuple(t.shape) for t in inputs),
         )
+        if opaque:
+            node.attrs = {"note": module.why + "; MACs of its conv, linear and matmul ops "
+                                               "are PyTorch's FlopCounterMode's, elementwise "
+                                               "work is not counted"}
+            node.uncounted = ("torchscript",)
+            self.uncounted["torchscript"] += 1
         self._claim(node, self._direct.get(id(module), ()))
         self._connect(node, inputs)
         self.nodes.append(node)
         self._leaf = node
         self._leaf_ops = []
+        self._leaf_main = False
 
     def _exit_leaf(self, outs: list[torch.Tensor]) -> None:
         node = self._leaf
@@ -361,54 +321,91 @@ class Tracer(TorchFunctionMode):
         spec = OPS.get(func)
         if spec is None:
             return self._unknown_op(func, args, kwargs)
-        if spec.transparent:
+        op = spec.op
+        if op.transparent:
             out = func(*args, **kwargs)
             src = self._producer.get(id(args[0])) if args else None
             if src is not None and isinstance(out, torch.Tensor):
                 self._set_producer(out, src)
             return out
-        tensors = _tensors(args)
-        if kwargs:
-            _collect(kwargs, tensors)
+        if self.meta and func in FACTORIES and "device" not in kwargs:
+            kwargs = {**kwargs, "device": "meta"}
+        tensors = _op_tensors(args, kwargs)
         producer = self._producer
         tracked = [t for t in tensors if id(t) in producer]
-        if not tracked:
-            return func(*args, **kwargs)
         call = bind(spec, args, kwargs)
         out = self._compute(func, spec, args, kwargs, call, tensors)
-        outs = _tensors(out)
+        outs = tensors_in(out)
+        if not outs:
+            return out
         out_shapes = tuple(tuple(t.shape) for t in outs)
-        formula = COSTS.get(spec.name)
-        cost = formula(call, out_shapes) if formula else None
-        if cost is None:
-            self.uncounted[spec.name] += 1
-        attrs = op_attrs(spec.name, call) if spec.name in _ATTR_OPS else {}
-        window = _window(spec.name, attrs, call["input"], out_shapes[0]) if (
-            attrs and out_shapes and isinstance(call.get("input"), tuple)) else None
-        if self._leaf is not None:
-            self._add_to_leaf(spec.name, attrs, cost, window, outs)
+        cost = None if op.cost is UNCOUNTED else op.cost(call, out_shapes)  # type: ignore
+        attrs = op.attrs(call)
+        window = op.window(attrs, call["input"], out_shapes[0]) if (
+            op.window is not None and isinstance(call.get("input"), tuple)) else None
+        if op.parts and self._leaf is None:
+            self._add_parts(spec, attrs, call, args, kwargs, tracked, outs)
         else:
-            self._add_op_node(spec.name, attrs, cost, window, tracked, outs, tensors)
+            self._record(op.name, attrs, cost, window, tracked, outs, tensors)
         return out
+
+    def _add_parts(self, spec: OpSpec, attrs: dict[str, Any], call: dict[str, Any],
+                   args: tuple, kwargs: dict, tracked: list[torch.Tensor],
+                   outs: list[torch.Tensor]) -> None:
+        """An op drawn as a chain of steps (attention: ``in_proj`` → ``attention`` →
+        ``out_proj``), each with its share of the cost and the parameters it uses."""
+        op = spec.op
+        named = dict(zip(spec.argnames, args)) | kwargs
+        out_shapes = tuple(tuple(t.shape) for t in outs)
+        costs = op.part_costs(call, out_shapes)  # type: ignore[misc]
+        scope = tuple(self._stack)
+        path = scope[-1] if scope else ""
+        base = f"{path}/{op.name}"
+        index = self._calls[base]
+        self._calls[base] += 1
+        dtype = _dtype_name(outs[0].dtype)
+        element = outs[0].element_size()
+        previous: Node | None = None
+        for i, part in enumerate(op.parts):
+            last = i == len(op.parts) - 1
+            shapes = out_shapes if last else (out_shapes[0],)
+            node = Node(
+                id=f"{base}.{part.name}" + (f"#{index}" if index else ""),
+                label=part.name, path=path, module_type="", op=f"{op.name}.{part.name}",
+                kind=part.kind.value, scope=scope, call_index=index,
+                input_shapes=tuple(tuple(t.shape) for t in tracked) if previous is None
+                else previous.output_shapes[:1],
+                output_shapes=shapes, attrs=attrs if i == 0 else {},
+                macs=costs[part.name].macs, flops=costs[part.name].flops,
+                activation_bytes=sum(math.prod(s) for s in shapes) * element)
+            self._count_used_params(node, [t for name in part.uses
+                                           if isinstance(t := named.get(name), torch.Tensor)])
+            if previous is None:
+                self._connect(node, tracked)
+            else:
+                self.edges.append(Edge(previous.id, node.id, previous.output_shapes[0], dtype))
+            self.nodes.append(node)
+            previous = node
+        for tensor in outs:
+            self._set_producer(tensor, previous.id)  # type: ignore[union-attr]
 
     def _compute(self, func: Any, spec: OpSpec, args: tuple, kwargs: dict,
                  call: dict[str, Any], tensors: list[torch.Tensor]) -> Any:
-        rule = SHAPE_RULES.get(spec.name) if self.use_rules else None
+        op: OpDef = spec.op
+        rule = op.shape if self.use_rules and op.shape is not RUN and tensors else None
         try:
             if rule is not None:
                 try:
-                    shapes = rule(call)
+                    shapes = rule(call)  # type: ignore[operator]
                 except NoRule:
                     return func(*args, **kwargs)
+                dtype = output_dtype(op.dtypes, tensors, call, args)
                 if spec.inplace or call.get("inplace") is True:
                     if isinstance(shapes, tuple) and shapes != call["input"]:
                         raise ShapeError(f"in-place result {fmt(shapes)} cannot be written into "
                                          f"{fmt(call['input'])}")
                     return args[0]
-                dtype = tensors[0].dtype
-                if shapes and isinstance(shapes[0], tuple):
-                    return tuple(torch.empty(s, dtype=dtype, device="meta") for s in shapes)
-                return torch.empty(shapes, dtype=dtype, device="meta")
+                return _empty(shapes, dtype, tensors[0].device)
             return func(*args, **kwargs)
         except ShapeError as error:
             if error.path is None:
@@ -430,40 +427,64 @@ class Tracer(TorchFunctionMode):
             raise
         if not isinstance(out, (torch.Tensor, tuple, list)):
             return out
-        outs = list(_tensors(out))
+        outs = tensors_in(out)
         if not outs:
             return out
-        tensors = list(_tensors((args, kwargs)))
-        tracked = [t for t in tensors if id(t) in self._producer]
-        if not tracked:
+        tensors = tensors_in((args, kwargs))
+        name = _func_name(func)
+        if name == "data":   # x.data stands for x
+            src = self._producer.get(id(args[0])) if args else None
+            if src is not None:
+                self._set_producer(outs[0], src)
             return out
-        name = getattr(func, "__name__", str(func)).strip("_")
-        self.uncounted[name] += 1
-        if self._leaf is not None:
-            self._add_to_leaf(name, {}, None, None, outs)
-        else:
-            self._add_op_node(name, {}, None, None, tracked, outs, tensors)
+        tracked = [t for t in tensors if id(t) in self._producer]
+        if name in _TRANSPOSING_ATTRS:
+            self._record("transpose", {}, Cost(), None, tracked, outs, tensors)
+            return out
+        self._record(name, {}, None, None, tracked, outs, tensors)
         return out
 
-    def _add_to_leaf(self, op: str, attrs: dict[str, Any], cost: Any,
-                     window: tuple[int, int, int] | None, outs: list[torch.Tensor]) -> None:
+    def _record(self, op: str, attrs: dict[str, Any], cost: Cost | None,
+                window: tuple[int, int, int] | None, tracked: list[torch.Tensor],
+                outs: list[torch.Tensor], tensors: list[torch.Tensor]) -> None:
+        if not tracked and tensors and all(
+                self._tensor_uid.get(id(t), (None, False))[1] for t in tensors):
+            cost = Cost()   # bookkeeping on buffers (num_batches_tracked += 1): no arithmetic
+        if cost is None:
+            self.uncounted[op] += 1
+        if self._leaf is not None:
+            self._add_to_leaf(op, attrs, cost, window, outs, bool(tracked))
+        else:
+            self._add_op_node(op, attrs, cost, window, tracked, outs, tensors)
+
+    def _add_to_leaf(self, op: str, attrs: dict[str, Any], cost: Cost | None,
+                     window: tuple[int, int, int] | None, outs: list[torch.Tensor],
+                     on_input: bool) -> None:
         node = self._leaf
         assert node is not None
-        self._leaf_ops.append(op)
-        if attrs and not node.attrs:
-            node.attrs = attrs
-            node.op = op
+        if on_input or not self._leaf_main:
+            # the leaf is named by what it does to its input, not by bookkeeping on its own
+            # buffers (BatchNorm's num_batches_tracked += 1) or tensors it makes (LSTM states)
+            if on_input and not self._leaf_main:
+                self._leaf_main = True
+                self._leaf_ops = []
+                node.op = "identity"
+                node.attrs = {}
+            self._leaf_ops.append(op)
+            if attrs and not node.attrs:
+                node.attrs = attrs
+                node.op = op
         if cost is None:
             node.uncounted = (*node.uncounted, op)
         else:
             node.macs += cost.macs
             node.flops += cost.flops
-        if window is not None:
+        if window is not None and on_input:
             self._windows.setdefault(node.id, []).append(window)
         for tensor in outs:
             self._set_producer(tensor, node.id)
 
-    def _add_op_node(self, op: str, attrs: dict[str, Any], cost: Any,
+    def _add_op_node(self, op: str, attrs: dict[str, Any], cost: Cost | None,
                      window: tuple[int, int, int] | None, tracked: list[torch.Tensor],
                      outs: list[torch.Tensor], tensors: list[torch.Tensor]) -> None:
         scope = tuple(self._stack)
@@ -495,16 +516,17 @@ class Tracer(TorchFunctionMode):
 
     def _claim(self, node: Node, tensors: Any) -> None:
         """Count parameters and buffers on ``node`` unless an earlier node already did."""
-        for uid, numel, trainable, is_buffer in tensors:
-            if uid in self._counted:
+        for tensor, is_buffer in tensors:
+            if id(tensor) in self._counted:
                 node.shared_params = True
                 continue
-            self._counted.add(uid)
+            self._counted.add(id(tensor))
+            numel = tensor.numel()
             if is_buffer:
                 node.buffers += numel
             else:
                 node.params += numel
-                node.trainable_params += numel if trainable else 0
+                node.trainable_params += numel if tensor.requires_grad else 0
 
     # --- errors ---------------------------------------------------------------------------
     def _where(self) -> tuple[str, str]:
@@ -525,6 +547,14 @@ class Tracer(TorchFunctionMode):
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(
             error).__name__
         what = f"{path} ({module_type}{', ' + op if op else ''})"
-        got = f" gets a {fmt(shapes[0])} input" if shapes else ""
+        got = f" gets a {fmt(shapes[0])} input" if shapes and shapes[0] else ""
         return ShapeError(f"{what}{got}: {reason}", path=path, op=op, input_shapes=shapes,
                           reason=reason)
+
+
+def _empty(shapes: Any, dtype: torch.dtype, device: torch.device) -> Any:
+    """Fresh tensors of the rule's shapes (a tuple of shapes, ``None`` for a missing output)."""
+    if shapes and not isinstance(shapes[0], int):
+        return tuple(None if s is None else torch.empty(s, dtype=dtype, device=device)
+                     for s in shapes)
+    return torch.empty(shapes, dtype=dtype, device=device)

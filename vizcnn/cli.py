@@ -15,6 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Sequence
 
+from vizcnn.cli_costs import add_cost_commands
 from vizcnn.errors import VizcnnError
 from vizcnn.words import fmt_shape, human
 
@@ -85,8 +86,44 @@ def _model_and_size(args: argparse.Namespace) -> tuple[Any, tuple[int, ...]]:
     return (model, options), size
 
 
+def _file_trace(args: argparse.Namespace):
+    """MODEL as an ``.onnx`` file: read (in a bounded child process), never run."""
+    from vizcnn.model_files import load_onnx
+
+    if args.option or args.train or args.num_classes != 1000:
+        raise VizcnnError("--option, --train and --num-classes apply to zoo models only")
+    return load_onnx(args.model, parse_input_size(args.input) if args.input else None)
+
+
+def _match(args: argparse.Namespace) -> str:
+    """Which zoo model a checkpoint fits; with --output, draw it."""
+    import vizcnn
+    from vizcnn.checkpoint import match_checkpoint
+    from vizcnn.zoo import model_card
+
+    match = match_checkpoint(args.checkpoint)
+    lines = [f"{Path(args.checkpoint).name}: {match.explain()}"]
+    if match.fit is not None and args.output:
+        card = model_card(match.fit.name)
+        size = parse_input_size(args.input or f"1x{card.in_channels}x{card.input_size}x"
+                                f"{card.input_size}")
+        from vizcnn.render.dot import Direction, GraphOptions, to_dot
+        from vizcnn.render.graphviz_run import render_to_file
+
+        t = vizcnn.trace(match.fit, size)
+        render_to_file(to_dot(t, GraphOptions(direction=Direction(args.direction))),
+                       Path(args.output))
+        lines.append(f"wrote {args.output}")
+    elif match.fit is None and args.output:
+        raise VizcnnError(lines[0])
+    return "\n".join(lines)
+
+
 def _trace(args: argparse.Namespace):
     import vizcnn
+
+    if args.model.lower().endswith(".onnx"):
+        return _file_trace(args)
 
     (model, options), size = _model_and_size(args)
     kwargs: dict[str, Any] = dict(options)
@@ -110,6 +147,9 @@ def _totals(t, width: int) -> str:
         lines.append(("uncounted ops", ", ".join(f"{k} ×{v}" for k, v in t.uncounted.items())))
     if t.fallback_reason:
         lines.append(("note", f"ran on the CPU: {t.fallback_reason}"))
+    from vizcnn.model_files import file_notes
+
+    lines += [("note", note) for note in file_notes(t)]
     indent = " " * 17
     return "\n".join(textwrap.fill(value, max(width, 40), initial_indent=f"{name:<17s}",
                                    subsequent_indent=indent, break_on_hyphens=False)
@@ -306,7 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def model_command(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("model", help="zoo name, path/to/file.py:factory or module:factory")
+        p.add_argument("model", help="zoo name, path/to/file.py:factory, module:factory or "
+                       "model.onnx (read, never run)")
         p.add_argument("--input", help="input shape, e.g. 1x3x224x224 (default: the paper's)")
         p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                        help="a zoo builder option, e.g. width_mult=0.5 (repeatable)")
@@ -338,6 +379,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_export)
     p = model_command("min-size", "the smallest square input the model accepts")
     p.set_defaults(run=_min_size)
+    add_cost_commands(sub, model_command)   # conventions, traffic, training-memory, profile
+    p = sub.add_parser("match", help="which zoo model a checkpoint (.pth, .safetensors) fits")
+    p.add_argument("checkpoint", help="a state_dict .pth/.pt or a .safetensors file")
+    p.add_argument("-o", "--output", help="draw the fitting model: file.svg|png|pdf|dot")
+    p.add_argument("--input", help="input shape for the drawing (default: the paper's)")
+    p.add_argument("--direction", choices=["TB", "LR"], default="TB")
+    p.set_defaults(run=_match)
     p = sub.add_parser("list", help="the models of the zoo")
     p.add_argument("--costs", action="store_true",
                    help="trace each model at its paper's input: a Markdown table of costs")

@@ -11,10 +11,14 @@ the op for real). Tests check every rule against real meta execution on every zo
 from __future__ import annotations
 
 import math
+from enum import Enum
 from typing import Any, Callable
 
+import torch
+
 from vizcnn.errors import ShapeError
-from vizcnn.ops import Shape, registrar
+
+Shape = tuple[int, ...]
 
 
 class NoRule(Exception):
@@ -22,10 +26,6 @@ class NoRule(Exception):
 
 
 ShapeRule = Callable[[dict[str, Any]], Any]
-SHAPE_RULES: dict[str, ShapeRule] = {}
-
-
-shape_rule = registrar(SHAPE_RULES, "shape rule")
 
 
 def fmt(shape: Shape) -> str:
@@ -45,11 +45,10 @@ def _tuple(value: Any, n: int) -> tuple[int, ...]:
 
 def _spatial_out(size: int, kernel: int, stride: int, padding: int, dilation: int,
                  ceil_mode: bool = False) -> int:
-    """``⌊(in + 2p − d(k−1) − 1)/s⌋ + 1``, with PyTorch's ceil-mode correction."""
+    """``⌊(in + 2p − d(k−1) − 1)/s⌋ + 1`` (⌈⌉ in ceil mode, where a last window that would start
+    in the right padding is dropped), exactly PyTorch's ``pooling_output_shape``; may be ≤ 0."""
     span = size + 2 * padding - dilation * (kernel - 1) - 1
-    if span < 0:
-        return 0
-    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    out = (span + stride - 1 if ceil_mode else span) // stride + 1
     if ceil_mode and (out - 1) * stride >= size + padding:
         out -= 1
     return out
@@ -65,7 +64,6 @@ def _spatial_input(x: Shape, n_spatial: int, op: str) -> tuple[Shape, Shape]:
     return x[:-n_spatial], x[-n_spatial:]
 
 
-@shape_rule("conv")
 def conv_shape(call: dict[str, Any]) -> Shape:
     x, w = call["input"], call["weight"]
     n = len(w) - 2
@@ -96,7 +94,6 @@ def conv_shape(call: dict[str, Any]) -> Shape:
     return (*lead[:-1], w[0], *out)
 
 
-@shape_rule("conv_transpose")
 def conv_transpose_shape(call: dict[str, Any]) -> Shape:
     x, w = call["input"], call["weight"]
     n = len(w) - 2
@@ -117,7 +114,6 @@ def conv_transpose_shape(call: dict[str, Any]) -> Shape:
     return (*lead[:-1], w[1] * groups, *out)
 
 
-@shape_rule("linear")
 def linear_shape(call: dict[str, Any]) -> Shape:
     x, w = call["input"], call["weight"]
     if not x or x[-1] != w[-1]:
@@ -133,16 +129,21 @@ def _check_channels(x: Shape, channels: Any, what: str) -> None:
         raise ShapeError(f"{what} expects {channels[0]} channels but the input has {x[1]}")
 
 
-@shape_rule("batch_norm", "instance_norm")
 def norm_shape(call: dict[str, Any]) -> Shape:
     x = call["input"]
     if len(x) < 2:
         raise ShapeError(f"normalisation expects (N, C, …) but got shape {fmt(x)}")
     _check_channels(x, call.get("weight") or call.get("running_mean"), "normalisation")
+    if "training" in call:   # batch_norm: statistics over batch and space need two values
+        if call["training"] and math.prod(x) // x[1] <= 1:
+            raise ShapeError(f"expected more than 1 value per channel when training, got "
+                             f"input size {fmt(x)}")
+    elif call.get("use_input_stats", True) and math.prod(x[2:]) <= 1:
+        raise ShapeError(f"expected more than 1 spatial element when training, got input "
+                         f"size {fmt(x)}")
     return x
 
 
-@shape_rule("group_norm")
 def group_norm_shape(call: dict[str, Any]) -> Shape:
     x = call["input"]
     groups = call["num_groups"]
@@ -152,7 +153,6 @@ def group_norm_shape(call: dict[str, Any]) -> Shape:
     return x
 
 
-@shape_rule("layer_norm")
 def layer_norm_shape(call: dict[str, Any]) -> Shape:
     x, norm = call["input"], tuple(call["normalized_shape"])
     if tuple(x[len(x) - len(norm):]) != norm:
@@ -160,9 +160,6 @@ def layer_norm_shape(call: dict[str, Any]) -> Shape:
     return x
 
 
-@shape_rule("local_response_norm", "relu", "relu6", "hardtanh", "leaky_relu", "elu", "gelu",
-            "silu", "mish", "hardswish", "hardsigmoid", "sigmoid", "tanh", "softplus",
-            "softmax", "dropout")
 def same_shape(call: dict[str, Any]) -> Shape:
     return call["input"]
 
@@ -178,7 +175,6 @@ def broadcast(a: Shape, b: Shape) -> Shape:
     return tuple(reversed(out))
 
 
-@shape_rule("add", "sub", "mul", "div")
 def binary_shape(call: dict[str, Any]) -> Shape:
     a, b = call["input"], call.get("other", ())
     if not isinstance(a, tuple):
@@ -194,7 +190,7 @@ def _pool_shape(call: dict[str, Any], n: int) -> Shape:
     stride = kernel if stride is None or stride == [] or stride == () else _tuple(stride, n)
     padding = _tuple(call.get("padding", 0), n)
     dilation = _tuple(call.get("dilation", 1), n)
-    if any(2 * p > k for p, k in zip(padding, kernel)):
+    if any(2 * p > d * (k - 1) + 1 for p, k, d in zip(padding, kernel, dilation)):
         raise ShapeError(f"padding {fmt(padding)} is more than half the {fmt(kernel)} window")
     ceil = bool(call.get("ceil_mode", False))
     out = tuple(
@@ -209,19 +205,16 @@ def _pool_shape(call: dict[str, Any], n: int) -> Shape:
     return (*lead, *out)
 
 
-@shape_rule("max_pool")
 def max_pool_shape(call: dict[str, Any]) -> Shape:
     if call.get("return_indices"):
         raise NoRule
     return _pool_shape(call, call["spatial_dims"])
 
 
-@shape_rule("avg_pool")
 def avg_pool_shape(call: dict[str, Any]) -> Shape:
     return _pool_shape(call, call["spatial_dims"])
 
 
-@shape_rule("adaptive_avg_pool")
 def adaptive_pool_shape(call: dict[str, Any]) -> Shape:
     x, n = call["input"], call["spatial_dims"]
     size = _tuple_or_none(call["output_size"], n)
@@ -244,7 +237,6 @@ def _dim(dim: int, rank: int) -> int:
     return dim % rank if rank else 0
 
 
-@shape_rule("cat")
 def cat_shape(call: dict[str, Any]) -> Shape:
     shapes = [s for s in call["tensors"] if s != (0,)]
     if not shapes or not isinstance(shapes[0], tuple):
@@ -261,7 +253,6 @@ def cat_shape(call: dict[str, Any]) -> Shape:
     return (*first[:dim], sum(s[dim] for s in shapes), *first[dim + 1:])
 
 
-@shape_rule("stack")
 def stack_shape(call: dict[str, Any]) -> Shape:
     shapes = call["tensors"]
     if not shapes or any(s != shapes[0] for s in shapes):
@@ -270,7 +261,6 @@ def stack_shape(call: dict[str, Any]) -> Shape:
     return (*shapes[0][:dim], len(shapes), *shapes[0][dim:])
 
 
-@shape_rule("chunk")
 def chunk_shape(call: dict[str, Any]) -> tuple[Shape, ...]:
     x, chunks = call["input"], call["chunks"]
     dim = _dim(call.get("dim", 0), len(x))
@@ -278,7 +268,6 @@ def chunk_shape(call: dict[str, Any]) -> tuple[Shape, ...]:
     return _pieces(x, dim, [min(size, x[dim] - i) for i in range(0, x[dim], size)])
 
 
-@shape_rule("split")
 def split_shape(call: dict[str, Any]) -> tuple[Shape, ...]:
     x = call["input"]
     sections = call.get("split_size_or_sections", call.get("split_size"))
@@ -296,7 +285,6 @@ def _pieces(x: Shape, dim: int, sizes: list[int]) -> tuple[Shape, ...]:
     return tuple((*x[:dim], s, *x[dim + 1:]) for s in sizes)
 
 
-@shape_rule("view")
 def view_shape(call: dict[str, Any]) -> Shape:
     x, shape = call["input"], call["shape"]
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -317,7 +305,6 @@ def view_shape(call: dict[str, Any]) -> Shape:
     return tuple(shape)
 
 
-@shape_rule("flatten")
 def flatten_shape(call: dict[str, Any]) -> Shape:
     x = call["input"]
     if not x:
@@ -327,7 +314,6 @@ def flatten_shape(call: dict[str, Any]) -> Shape:
     return (*x[:start], math.prod(x[start:end + 1]), *x[end + 1:])
 
 
-@shape_rule("permute")
 def permute_shape(call: dict[str, Any]) -> Shape:
     x, dims = call["input"], call["dims"]
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
@@ -337,7 +323,6 @@ def permute_shape(call: dict[str, Any]) -> Shape:
     return tuple(x[_dim(d, len(x))] for d in dims)
 
 
-@shape_rule("transpose")
 def transpose_shape(call: dict[str, Any]) -> Shape:
     x = call["input"]
     if "dim0" not in call:  # Tensor.t()
@@ -348,14 +333,12 @@ def transpose_shape(call: dict[str, Any]) -> Shape:
     return tuple(out)
 
 
-@shape_rule("unsqueeze")
 def unsqueeze_shape(call: dict[str, Any]) -> Shape:
     x = call["input"]
     dim = _dim(call["dim"], len(x) + 1)
     return (*x[:dim], 1, *x[dim:])
 
 
-@shape_rule("mean", "sum")
 def reduce_shape(call: dict[str, Any]) -> Shape:
     x, dims = call["input"], call.get("dim")
     if dims is None or dims == ():
@@ -366,3 +349,239 @@ def reduce_shape(call: dict[str, Any]) -> Shape:
     if call.get("keepdim", False):
         return tuple(1 if i in dims else s for i, s in enumerate(x))
     return tuple(s for i, s in enumerate(x) if i not in dims)
+
+
+def squeeze_shape(call: dict[str, Any]) -> Shape:
+    x, dim = call["input"], call.get("dim")
+    if dim is None:
+        return tuple(s for s in x if s != 1)
+    dims = {_dim(d, len(x)) for d in ((dim,) if isinstance(dim, int) else dim)}
+    return tuple(s for i, s in enumerate(x) if not (i in dims and s == 1))
+
+
+def unbind_shape(call: dict[str, Any]) -> tuple[Shape, ...]:
+    x = call["input"]
+    dim = _dim(call.get("dim", 0), len(x))
+    return tuple((*x[:dim], *x[dim + 1:]) for _ in range(x[dim]))
+
+
+def matmul_shape(call: dict[str, Any]) -> Shape:
+    """``torch.matmul``'s rules: 1-D operands gain and lose a dimension, batches broadcast."""
+    a, b = call["input"], call.get("other", call.get("mat2"))
+    if not isinstance(a, tuple) or not isinstance(b, tuple) or not a or not b:
+        raise NoRule
+    a2, b2 = (1, *a) if len(a) == 1 else a, (*b, 1) if len(b) == 1 else b
+    if a2[-1] != b2[-2]:
+        raise ShapeError(f"cannot multiply {fmt(a)} by {fmt(b)}: inner sizes {a2[-1]} and "
+                         f"{b2[-2]} differ")
+    batch = broadcast(a2[:-2], b2[:-2])
+    out = (*batch, *((a2[-2],) if len(a) > 1 else ()), *((b2[-1],) if len(b) > 1 else ()))
+    return out
+
+
+def bmm_shape(call: dict[str, Any]) -> Shape:
+    a, b = call["input"], call.get("mat2", call.get("other"))
+    if len(a) != len(b) or len(a) not in (2, 3) or a[:-2] != b[:-2] or a[-1] != b[-2]:
+        raise ShapeError(f"cannot multiply {fmt(a)} by {fmt(b)}")
+    return (*a[:-1], b[-1])
+
+
+def addmm_shape(call: dict[str, Any]) -> Shape:
+    out = bmm_shape({"input": call["mat1"], "mat2": call["mat2"]})
+    broadcast(call["input"], out)
+    return out
+
+
+def baddbmm_shape(call: dict[str, Any]) -> Shape:
+    out = bmm_shape({"input": call["batch1"], "mat2": call["batch2"]})
+    if len(out) != 3:
+        raise ShapeError(f"baddbmm expects 3-D batches, got {fmt(call['batch1'])}")
+    broadcast(call["input"], out)
+    return out
+
+
+def bilinear_shape(call: dict[str, Any]) -> Shape:
+    a, b, w = call["input1"], call["input2"], call["weight"]
+    if a[-1] != w[1] or b[-1] != w[2] or a[:-1] != b[:-1]:
+        raise ShapeError(f"bilinear with weight {fmt(w)} cannot take {fmt(a)} and {fmt(b)}")
+    return (*a[:-1], w[0])
+
+
+def embedding_shape(call: dict[str, Any]) -> Shape:
+    return (*call["input"], call["weight"][-1])
+
+
+def attention_shape(call: dict[str, Any]) -> Shape:
+    """``scaled_dot_product_attention``: (…, L, E) queries, (…, S, E) keys, (…, S, Ev) values
+    → (…, L, Ev); key/value heads may be fewer than query heads (grouped-query attention)."""
+    q, k, v = call["query"], call["key"], call["value"]
+    if len(q) < 2 or q[-1] != k[-1] or k[-2] != v[-2]:
+        raise ShapeError(f"attention cannot take queries {fmt(q)}, keys {fmt(k)} and values "
+                         f"{fmt(v)}")
+    return (*q[:-1], v[-1])
+
+
+def multi_head_attention_shape(call: dict[str, Any]) -> tuple[Any, ...]:
+    """``F.multi_head_attention_forward``: (L, N, E) → (L, N, E) and the attention weights
+    (N, L, S) averaged over heads, (N, H, L, S) per head, or ``None``."""
+    q, k = call["query"], call["key"]
+    embed, heads = call["embed_dim_to_check"], call["num_heads"]
+    if q[-1] != embed or embed % heads or len(q) not in (2, 3) or len(k) != len(q):
+        raise ShapeError(f"multi-head attention over {embed} features in {heads} heads "
+                         f"cannot take a {fmt(q)} query")
+    source = k[0] + (1 if isinstance(call.get("bias_k"), tuple) else 0) + (
+        1 if call.get("add_zero_attn") else 0)
+    batch = q[1:2] if len(q) == 3 else ()
+    if not call.get("need_weights", True):
+        return q, None
+    heads_dim = () if call.get("average_attn_weights", True) else (heads,)
+    return q, (*batch, *heads_dim, q[0], source)
+
+
+def recurrent_shape(call: dict[str, Any]) -> tuple[Shape, ...]:
+    """``_VF.lstm`` / ``gru`` / ``rnn_*`` with a padded input: (T, N, D·H_out) (or batch first,
+    or unbatched) and the final states, which have the shapes of the initial ones."""
+    x, hx = call["input"], call["hx"]
+    states = [hx] if isinstance(hx, tuple) and hx and isinstance(hx[0], int) else list(hx)
+    weights = call["params"]
+    if "batch_sizes" in call or not isinstance(x, tuple) or not weights:
+        raise NoRule
+    if x[-1] != weights[0][-1]:
+        raise ShapeError(f"expects {weights[0][-1]} input features but the input's last "
+                         f"dimension is {x[-1]} (shape {fmt(x)})")
+    directions = 2 if call["bidirectional"] else 1
+    return ((*x[:-1], directions * states[0][-1]), *(tuple(s) for s in states))
+
+
+def grid_sample_shape(call: dict[str, Any]) -> Shape:
+    x, grid = call["input"], call["grid"]
+    if len(x) not in (4, 5) or len(grid) != len(x) or grid[0] != x[0] or grid[-1] != len(x) - 2:
+        raise ShapeError(f"grid_sample cannot sample a {fmt(x)} input at a {fmt(grid)} grid")
+    return (*x[:2], *grid[1:-1])
+
+
+def pad_shape(call: dict[str, Any]) -> Shape:
+    x, pad = call["input"], call["pad"]
+    if not isinstance(pad, (tuple, list)) or len(pad) % 2 or len(pad) // 2 > len(x) or not all(
+            isinstance(p, int) for p in pad):
+        raise NoRule
+    out = list(x)
+    for i in range(len(pad) // 2):
+        out[-1 - i] += pad[2 * i] + pad[2 * i + 1]
+    if min(out, default=1) < 0:
+        raise ShapeError(f"padding {tuple(pad)} makes {fmt(x)} negative")
+    return tuple(out)
+
+
+# --- dtypes: as strict as PyTorch on the CPU, outputs following type promotion ---------------
+class Dtypes(str, Enum):
+    """Which input dtypes an op accepts and which dtype it returns."""
+
+    ANY = "any"               # any dtype; the output has the first tensor's dtype
+    FLOAT = "float"           # a floating-point input (softmax, GELU, adaptive average pool)
+    TO_FLOAT = "to_float"     # integers become the default float dtype (sigmoid, tanh)
+    SAME = "same"             # every tensor (masks aside) has one dtype: input = weights
+    NORM = "norm"             # a floating input; half/bfloat16 inputs may use float32 params
+    PROMOTE = "promote"       # arithmetic: PyTorch's type promotion
+    DIVIDE = "divide"         # promotion, and true division of integers gives a float
+    LOOKUP = "lookup"         # integer indices into a table: the table's dtype
+
+
+def _name(dtype: torch.dtype) -> str:
+    return str(dtype).replace("torch.", "")
+
+
+def output_dtype(rule: Dtypes, tensors: list[torch.Tensor], call: dict[str, Any],
+                 args: tuple) -> torch.dtype:
+    """The output dtype of one call, or a :class:`ShapeError` for a dtype PyTorch rejects."""
+    first = tensors[0].dtype
+    if rule is Dtypes.ANY:
+        return first
+    if rule in (Dtypes.PROMOTE, Dtypes.DIVIDE):
+        other = args[1] if len(args) > 1 else call.get("other", 0)
+        dtype = torch.result_type(args[0] if args else tensors[0], other)
+        if rule is Dtypes.DIVIDE and call.get("rounding_mode") is None and not (
+                dtype.is_floating_point or dtype.is_complex):
+            return torch.get_default_dtype()
+        return dtype
+    if rule is Dtypes.LOOKUP:
+        if first.is_floating_point:
+            raise ShapeError(f"expects integer indices but got a {_name(first)} tensor")
+        return tensors[1].dtype if len(tensors) > 1 else first
+    if rule is Dtypes.TO_FLOAT:
+        return first if first.is_floating_point or first.is_complex else \
+            torch.get_default_dtype()
+    if rule is Dtypes.SAME:
+        for tensor in tensors[1:]:
+            if tensor.dtype != first and tensor.dtype != torch.bool:
+                raise ShapeError(f"the input is {_name(first)} but the layer's weights are "
+                                 f"{_name(tensor.dtype)}: they must be the same type")
+        return first
+    if not first.is_floating_point:
+        raise ShapeError(f"expects a floating-point input but got {_name(first)}")
+    if rule is Dtypes.NORM:
+        for tensor in tensors[1:]:
+            if tensor.dtype != first and not (tensor.dtype == torch.float32 and first in (
+                    torch.float16, torch.bfloat16)):
+                raise ShapeError(f"the input is {_name(first)} but the layer's parameters are "
+                                 f"{_name(tensor.dtype)}: they must be the same type")
+    return first
+
+
+def interpolate_shape(call: dict[str, Any]) -> Shape:
+    """``F.interpolate``: a given ``size``, or ⌊in × scale⌋ per spatial dimension."""
+    x = call["input"]
+    n = len(x) - 2
+    if n < 1 or call.get("recompute_scale_factor") or call.get("antialias"):
+        raise NoRule
+    size, scale = call.get("size"), call.get("scale_factor")
+    if size is not None:
+        out = _tuple(size, n)
+    elif scale is not None:
+        scales = (scale,) * n if isinstance(scale, (int, float)) else tuple(scale)
+        if len(scales) != n:
+            raise NoRule
+        out = tuple(int(math.floor(s * f)) for s, f in zip(x[2:], scales))
+    else:
+        raise ShapeError("interpolate needs a size or a scale factor")
+    if min(out) <= 0:
+        raise ShapeError(f"interpolating {fmt(x)} would give {fmt(out)}")
+    return (*x[:2], *out)
+
+
+def getitem_shape(call: dict[str, Any]) -> Shape:
+    """Basic indexing (``x[:, 0]``, ``x[..., 1:3]``, ``x[None]``): ints, slices, ``None`` and
+    ``...``; indexing with tensors or lists runs on meta."""
+    x, index = call["input"], call["index"]
+    items = index if isinstance(index, tuple) else (index,)
+    if not all(i is None or i is Ellipsis or isinstance(i, slice) or (
+            isinstance(i, int) and not isinstance(i, bool)) for i in items):
+        raise NoRule
+    if any(isinstance(i, slice) and not all(v is None or isinstance(v, int) for v in (
+            i.start, i.stop, i.step)) for i in items):
+        raise NoRule
+    used = sum(1 for i in items if i is not None and i is not Ellipsis)
+    if used > len(x):
+        raise ShapeError(f"too many indices ({used}) for a {len(x)}-D tensor")
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        items = (*items[:at], *(slice(None),) * (len(x) - used), *items[at + 1:])
+    else:
+        items = (*items, *(slice(None),) * (len(x) - used))
+    out: list[int] = []
+    dim = 0
+    for item in items:
+        if item is None:
+            out.append(1)
+            continue
+        size = x[dim]
+        if isinstance(item, int):
+            if not -size <= item < size:
+                raise ShapeError(f"index {item} is out of bounds for dimension {dim} of size "
+                                 f"{size}")
+        else:
+            if item.step is not None and item.step <= 0:
+                raise NoRule
+            out.append(len(range(*item.indices(size))))
+        dim += 1
+    return tuple(out)

@@ -23,6 +23,7 @@ class ModelSource(str, Enum):
     ZOO = "zoo"          # a registered architecture: rebuilt from name, options and classes
     FACTORY = "factory"  # a user's ``path/to/file.py:factory`` or ``package.module:factory``
     MODULE = "module"    # a live ``nn.Module`` handed to the API: only its class name is known
+    ONNX = "onnx"        # an ONNX file, read (never run); options hold its content digest
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class ModelSpec:
 
     @property
     def rebuildable(self) -> bool:
-        return self.source is not ModelSource.MODULE
+        return self.source in (ModelSource.ZOO, ModelSource.FACTORY)
 
     def option(self, name: str, default: Any = None) -> Any:
         return dict(self.options).get(name, default)

@@ -39,7 +39,7 @@ def compare_spec(model: str | ModelSpec, input_size: int | Sequence[int] = 224, 
 
 def point_of(graph: Graph) -> ComparePoint:
     """A trace's own totals as a comparison point, named by its spec when it has one."""
-    spec = getattr(graph, "spec", None)
+    spec = graph.spec
     name = model_label(spec.model) if spec is not None else graph.model
     family = family_of(spec.model) if spec is not None else ""
     shape = graph.input_shapes[0] if graph.input_shapes else ()

@@ -149,11 +149,16 @@ def _zoo_trace(name: str, size: tuple[int, ...]) -> Trace:
 
 
 def contrast_traces(graph: Graph) -> dict[str, Trace]:
-    """The :data:`CONTRAST_MODELS` other than the traced model itself, by profile, traced at
-    the traced model's input size (eval mode)."""
-    size = tuple(graph.input_shapes[0])
-    return {profile: _zoo_trace(name, size) for profile, name in CONTRAST_MODELS.items()
-            if name != graph.model}
+    """The :data:`CONTRAST_MODELS` other than the traced model itself, by profile, each traced
+    at its paper's input size in eval mode (a block's channel profile does not depend on the
+    input size, and the traced model's input may not fit the other model)."""
+    found = {}
+    for profile, name in CONTRAST_MODELS.items():
+        if name != graph.model:
+            card = model_card(name)
+            found[profile] = _zoo_trace(name, (1, card.in_channels, card.input_size,
+                                               card.input_size))
+    return found
 
 
 # ------------------------------------------------------------------------------ Ghost

@@ -107,6 +107,16 @@ def min_input_size(model: Model, channels: int | None = None, batch: int | None 
     """The smallest square input side the model accepts; see :func:`accepted_sides`."""
     sides = accepted_sides(model, channels, batch, max_size, training, **options)
     if sides is None:
-        name = model if isinstance(model, str) else type(model).__name__
-        raise VizcnnError(f"{name} accepts no square input side tried (up to {max_size})")
+        raise VizcnnError(f"{_name(model)} accepts no square input side tried "
+                          f"(up to {max_size})")
     return sides[0]
+
+
+def _name(model: Model) -> str:
+    if isinstance(model, Trace):
+        model = model.spec
+    if isinstance(model, TraceSpec):
+        model = model.model
+    if isinstance(model, ModelSpec):
+        return model.name
+    return model if isinstance(model, str) else type(model).__name__

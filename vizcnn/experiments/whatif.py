@@ -14,10 +14,10 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any, Mapping
 
-from vizcnn.api import Trace, trace
+from vizcnn.api import trace
 from vizcnn.errors import VizcnnError
-from vizcnn.spec import ModelSource, TraceSpec
 from vizcnn.graph import Graph
+from vizcnn.spec import ModelSource, TraceSpec
 from vizcnn.zoo import model_card
 
 RESOLUTIONS: tuple[int, ...] = (64, 96, 128, 160, 192, 224, 256, 288, 320, 384, 448, 512)
@@ -148,8 +148,11 @@ def variant_spec(base: TraceSpec, changes: Mapping[str, Any],
                      base.training, base.dtype)
 
 
-def what_if(base: Trace, changes: Mapping[str, Any], resolution: int | None = None) -> WhatIf:
-    """``base`` (its own totals) against the variant with ``changes`` and ``resolution``."""
+def what_if(base: Graph, changes: Mapping[str, Any], resolution: int | None = None) -> WhatIf:
+    """``base`` (a trace: its own totals) against the variant with ``changes`` and
+    ``resolution``, derived from the spec the trace recorded."""
+    if base.spec is None:
+        raise VizcnnError("what-if needs a trace that records its spec (vizcnn.trace does)")
     changed_spec = variant_spec(base.spec, changes, resolution)
     before = totals_of(base)
     after = before if changed_spec == base.spec else totals(changed_spec)

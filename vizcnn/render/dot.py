@@ -23,7 +23,7 @@ from typing import Iterable
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, ModuleInfo, Shape
-from vizcnn.words import Lang, as_lang, fmt_shape, human, tr
+from vizcnn.words import Lang, as_lang, fmt_shape, has_words, human, tr
 from vizcnn.render.emit import emit
 from vizcnn.render.emit import quote as _quote
 from vizcnn.views.collapse import (
@@ -188,8 +188,6 @@ def _window(attrs: dict, lang: Lang = Lang.EN) -> str:
 _CONV_WORDS = {"conv": "op.conv", "pointwise_conv": "op.conv",
                "depthwise_conv": "op.depthwise_conv", "grouped_conv": "op.grouped_conv",
                "conv_transpose": "op.conv_transpose"}
-_POOLS = ("max_pool", "avg_pool")
-_NORMS = ("batch_norm", "layer_norm", "group_norm")
 
 
 def op_summary(box: Box, lang: Lang | str = Lang.EN) -> str:
@@ -204,18 +202,18 @@ def op_summary(box: Box, lang: Lang | str = Lang.EN) -> str:
     if kind == "linear" and "in_features" in attrs:
         return tr(lang, "op.linear", inputs=attrs["in_features"],
                   outputs=attrs["out_features"])
-    if box.op in _POOLS:
+    if kind == "pool" and "kernel_size" in attrs:   # a windowed (max or average) pool
         return tr(lang, f"op.{box.op}") + _window(attrs, lang)
     if box.op.startswith("adaptive_") and "output_size" in attrs:
         size = _pair(attrs["output_size"])
         size = size if "×" in size else f"{size}×{size}"
         pool = box.op[9:]
-        pool = tr(lang, f"op.{pool}") if pool in _POOLS else pool.replace("_", " ")
+        pool = tr(lang, f"op.{pool}") if has_words(f"op.{pool}") else pool.replace("_", " ")
         return tr(lang, "op.adaptive", pool=pool, size=size)
     if kind == "shuffle":
         return tr(lang, "op.channel_shuffle")
     if kind == "norm":
-        return tr(lang, f"op.{box.op}") if box.op in _NORMS else box.type or box.op
+        return tr(lang, f"op.{box.op}") if has_words(f"op.{box.op}") else box.type or box.op
     if box.type and box.type != box.op:
         return box.type
     return box.op

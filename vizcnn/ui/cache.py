@@ -20,6 +20,7 @@ from vizcnn.experiments import expected_channels as model_channels
 from vizcnn.render.dot import GraphOptions, to_dot
 from vizcnn.render.graphviz_run import render
 from vizcnn.spec import ModelSource, ModelSpec, TraceSpec
+from vizcnn.ui import upload
 from vizcnn.views.sweep import ComparePoint
 
 USER_MODEL_TTL = 300  # seconds: a user's file may change while the app runs
@@ -55,6 +56,8 @@ def trace_for(spec: TraceSpec) -> Trace:
     """The trace of a spec (the sidebar's, see :class:`Selection`); raises VizcnnError."""
     if spec.model.source is ModelSource.ZOO:
         return _zoo_trace(spec)
+    if spec.model.source is ModelSource.ONNX:   # an uploaded file: read, never run
+        return upload.trace_of(spec)
     return _user_trace(spec)
 
 

@@ -14,6 +14,7 @@ from vizcnn.render import charts
 from vizcnn.render.charts import HierarchyStyle, Metric
 from vizcnn.spec import TraceSpec
 from vizcnn.ui import cache, choices
+from vizcnn.ui.costs_panel import render_costs_panel
 from vizcnn.ui.selection import Selection
 from vizcnn.ui.sidebar import KEEP
 from vizcnn.words import tr
@@ -83,3 +84,4 @@ def render_compute_tab(selection: Selection, trace: Trace) -> None:
             tr(lang, "download_html"), data=_html_of(fig), on_click="ignore",
             file_name=f"{file_stem(trace.spec)}_{chart}.html", mime="text/html",
             key=f"dl_chart_{chart}", icon=":material/download:")
+    render_costs_panel(selection, trace)

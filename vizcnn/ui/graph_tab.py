@@ -19,7 +19,7 @@ from vizcnn.ui import cache, choices
 from vizcnn.ui.downloads import download_row
 from vizcnn.ui.graph_viewer import graph_viewer, viewer_state
 from vizcnn.views.collapse import depth_and_expand, open_modules
-from vizcnn.ui.inputs import choice_problem
+from vizcnn.ui.inputs import choice_problem, show_problems
 from vizcnn.ui.selection import Selection
 from vizcnn.ui.sidebar import KEEP, URL_GRAPH
 from vizcnn.words import tr
@@ -58,23 +58,44 @@ def _legend_html(trace: Trace, lang: str) -> str:
     return f'<div style="line-height:1.9">{chips}</div>'
 
 
+LINK_PROBLEMS = "_graph_link_problems"   # (refused link values, the view they came with)
+
+
 def _apply_link(depths: list[int], blocks: list[str], lang: str) -> None:
-    """Take the link's depth and open blocks once, checked against this trace; a value the
-    trace does not have is reported (and the control keeps its own value)."""
+    """Take the link's depth and open blocks once, checked against this trace. A value the
+    trace does not have is refused: it is remembered with the view of that moment, and the
+    tab shows the problem instead of a graph until the person picks another view."""
     state = st.session_state
     pending = state.pop(URL_GRAPH, None) or {}
+    problems = []
     if "depth" in pending:
         if pending["depth"] in depths:
             state[K_DEPTH] = pending["depth"]
         else:
-            st.warning(choice_problem("depth", str(pending["depth"]),
-                                      (f"1–{depths[-1]}",)).text(lang), icon="⚠️")
+            problems.append(choice_problem("depth", str(pending["depth"]),
+                                           (f"1–{depths[-1]}",)))
     if "open" in pending:
         unknown = [p for p in pending["open"] if p not in blocks]
         state[K_EXPAND] = [p for p in pending["open"] if p in blocks]
         if unknown:
-            st.warning(choice_problem("open", ",".join(unknown),
-                                      (tr(lang, "g_expand_choices"),)).text(lang), icon="⚠️")
+            problems.append(choice_problem("open", ",".join(unknown),
+                                           (tr(lang, "g_expand_choices"),)))
+    if problems:
+        state[LINK_PROBLEMS] = (tuple(problems), None)
+
+
+def _link_problems(trace: Trace, options: GraphOptions) -> tuple:
+    """The link's refused values while the model and view are still the ones the link left."""
+    state = st.session_state
+    problems, view = state.get(LINK_PROBLEMS, ((), None))
+    if not problems:
+        return ()
+    if view is None:
+        state[LINK_PROBLEMS] = (problems, (trace.spec, options))
+    elif view != (trace.spec, options):   # the person chose a model or view of their own
+        state.pop(LINK_PROBLEMS)
+        return ()
+    return problems
 
 
 def url_view() -> tuple[int | None, tuple[str, ...]]:
@@ -151,6 +172,10 @@ def render_graph_tab(selection: Selection, trace: Trace) -> None:
     the server while the browser already lays out the viewer)."""
     lang = selection.lang.value
     options = graph_options_from_controls(trace, lang)
+    problems = _link_problems(trace, options)
+    if problems:
+        show_problems(problems, lang)
+        return
     last = max_depth(trace)
     graph_viewer(trace, options, widget_key=K_VIEWER,
                  on_change=lambda: _follow_viewer(trace, last))

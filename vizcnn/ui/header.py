@@ -8,10 +8,11 @@ import streamlit as st
 import vizcnn
 from vizcnn.api import Trace
 from vizcnn.experiments import model_label
-from vizcnn.words import human
+from vizcnn.words import fmt_shape, human
 from vizcnn.ui.cache import user_models_allowed
 from vizcnn.ui.selection import Selection, Source
 from vizcnn.words import tr
+from vizcnn.ui.upload import file_notes, is_upload, model_spec
 
 EXAMPLE_FILE = '''# my_models.py
 from torch import nn
@@ -54,6 +55,9 @@ def render_model_card(selection: Selection) -> None:
 def render_user_intro(selection: Selection) -> bool:
     """Explain the "Your model" mode; True when a spec is given and the mode is enabled."""
     lang = selection.lang.value
+    if is_upload(selection.model):  # a model file: data, allowed on every server
+        st.markdown(f"### {tr(lang, 'upload_title')}: `{model_spec(selection.model).name}`")
+        return True
     if not user_models_allowed():
         st.warning(tr(lang, "user_disabled"), icon="🔒")
         st.code("VIZCNN_ALLOW_USER_MODELS=1 streamlit run app.py", language="bash")
@@ -72,11 +76,13 @@ def render_summary(selection: Selection, trace: Trace) -> None:
     """One line, all of it the trace's: the model with its options, input, params, MACs and
     FLOPs (both named), train/eval."""
     lang = selection.lang.value
-    shape = "×".join(str(d) for d in trace.spec.input_shape)
     mode = tr(lang, "mode.train" if trace.training else "mode.eval")
-    st.markdown(tr(lang, "summary", model=model_label(trace.spec.model), shape=shape, params=human(trace.params),
+    st.markdown(tr(lang, "summary", model=model_label(trace.spec.model),
+                   shape=fmt_shape(trace.spec.input_shape), params=human(trace.params),
                    macs=human(trace.macs), flops=human(trace.flops), mode=mode,
                    layers=sum(1 for n in trace.nodes if n.op not in ("input", "output"))))
+    for note in file_notes(trace, lang):  # an ONNX file: read, never run; folded BatchNorm
+        st.caption(note)
 
 
 def render_header(selection: Selection) -> bool:

@@ -10,7 +10,7 @@ traceback. Every widget has a stable key under ``key_prefix``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +23,7 @@ from vizcnn.teach import (
 )
 from vizcnn.words import Lang, as_lang, fmt_int, fmt_pct, fmt_shape, human, tr
 from vizcnn.ui.sidebar import apply_selection
+from vizcnn.views.structure import structure
 from vizcnn.zoo import ModelCard, model_card
 
 # Key ideas (model card key blocks) → the section that teaches them, in the seed's order.
@@ -41,29 +42,27 @@ _GHOST_RATIOS = (2, 3, 4, 5)
 
 
 def render_learn_tab(trace: Graph, model_name: str, lang: str,
-                     key_prefix: str = "learn",
-                     options: Mapping[str, Any] | None = None) -> None:
+                     key_prefix: str = "learn") -> None:
     """Render the Learn tab for ``trace`` of ``model_name`` in ``lang`` ("en" or "zh").
 
-    The lessons read ``trace`` and the variants derived from it (its spec for the model);
-    ``options`` are the sidebar's builder options, used only by the what-if section; the zoo
-    defaults when omitted.
+    The lessons read ``trace`` and the variants derived from it (from its spec: the model
+    with the options it was traced with).
     """
     try:
         language = as_lang(lang)
     except VizcnnError as error:
         st.error(str(error))
         return
-    opts = dict(options or {})
 
     def key(name: str) -> str:
         return f"{key_prefix}_{name}"
 
     st.header(tr(language, "learn_title", model=model_name))
-    # Sections that rebuild the model need the zoo name the trace was made from. (The
-    # model card's summary is the app header's; it is not repeated here.)
+    # A zoo model's sections follow its model card's ideas, any other model's the structure
+    # found on its edges. (The card's summary is the app header's; it is not repeated here.)
     card = _card(model_name) if trace.model == model_name else None
-    ideas = {idea for idea, _ in trace.key_blocks} if card is not None else set()
+    ideas = ({idea for idea, _ in trace.key_blocks} if card is not None
+             else set(structure(trace).ideas))
 
     renderers: dict[str, Callable[[], None]] = {
         "vgg": lambda: _vgg_section(trace, language, key),
@@ -80,7 +79,7 @@ def render_learn_tab(trace: Graph, model_name: str, lang: str,
     for section, section_ideas in _SECTIONS:
         if ideas.intersection(section_ideas) or (section == "se" and has_se_option):
             _guarded(language, f"sec_{section}", renderers[section])
-    if card is not None and getattr(trace, "spec", None) is not None:
+    if card is not None and trace.spec is not None:
         _guarded(language, "sec_whatif", lambda: _whatif_section(trace, model_name, language, key))
 
 
@@ -280,7 +279,11 @@ def _se_section(trace: Graph, lang: Lang, key: Callable[[str], str]) -> None:
         st.markdown(tr(lang, "se_keeps_shape" if walk.keeps_shape else "se_changes_shape"))
     else:
         st.info(tr(lang, "se_none"))
-    cost = se.se_cost(*lessons.se_variant(trace, paths))
+    try:
+        cost = se.se_cost(*lessons.se_variant(trace, paths))
+    except VizcnnError as error:       # e.g. a live module, which cannot be built again
+        st.info(str(error))
+        return
     params, macs = cost.params_delta, cost.macs_delta
     st.markdown(tr(lang, f"se_cost_{cost.how}", model=trace.model, blocks=cost.blocks,
                    params=fmt_int(cost.with_se.params),
@@ -390,7 +393,8 @@ def _whatif_section(trace: Graph, model_name: str, lang: Lang,
     """Compare the traced model (its own totals) with one knob turned, derived from the
     trace's spec (see :mod:`vizcnn.experiments.whatif`)."""
     st.markdown(tr(lang, "whatif_intro"))
-    spec = trace.spec  # type: ignore[attr-defined]
+    spec = trace.spec
+    assert spec is not None
     input_size = spec.input_shape
     resolution: int | None = None
     changes: dict[str, Any] = {}
@@ -412,7 +416,7 @@ def _whatif_section(trace: Graph, model_name: str, lang: Lang,
             choices = knob.choices if current in knob.choices else (*knob.choices, current)
             changes[knob.option] = st.select_slider(  # type: ignore[index]
                 label, sorted(choices), value=current, key=key(f"whatif_{knob.knob.value}"))
-    result = what_if(trace, changes, resolution)  # type: ignore[arg-type]
+    result = what_if(trace, changes, resolution)
     names = ("params", "macs", "flops")
     columns = st.columns(len(names))
     for column, name in zip(columns, names):

@@ -15,7 +15,7 @@ import streamlit as st
 import vizcnn
 from vizcnn.api import zoo_spec
 from vizcnn.spec import ModelSource, ModelSpec, TraceSpec
-from vizcnn.ui import choices, inputs, query
+from vizcnn.ui import choices, inputs, query, upload
 from vizcnn.ui.cache import user_models_allowed
 from vizcnn.ui.inputs import Problem, parse_whole
 from vizcnn.ui.selection import Selection, Source
@@ -255,7 +255,8 @@ def render_sidebar() -> Selection:
         if source is Source.ZOO:
             model, options, classes = _zoo_controls(lang)
         else:
-            model, options, classes = _user_controls(lang), (), 1000
+            model = upload.render_upload(lang) or _user_controls(lang)
+            options, classes = (), 1000
         mode = st.radio(tr(lang, "mode"), ["eval", "train"], key=K_MODE, persist_state=KEEP,
                         horizontal=True, format_func=lambda m: tr(lang, f"mode.{m}"),
                         help=tr(lang, "mode_help"))
@@ -265,8 +266,12 @@ def render_sidebar() -> Selection:
         v for v in values if isinstance(v, Problem))
     spec: TraceSpec | None = None
     if not problems and model:
-        model_spec = (zoo_spec(model, classes, **dict(options)) if source is Source.ZOO
-                      else ModelSpec(ModelSource.FACTORY, model))
+        if source is Source.ZOO:
+            model_spec = zoo_spec(model, classes, **dict(options))
+        elif upload.is_upload(model):   # a file: read, never run
+            model_spec = upload.model_spec(model)
+        else:
+            model_spec = ModelSpec(ModelSource.FACTORY, model)
         spec = TraceSpec(model_spec, (tuple(shape),), mode == "train")  # type: ignore[arg-type]
     return Selection(lang=Lang(lang), source=source, model=model, spec=spec,
                      problems=problems)

@@ -14,7 +14,7 @@ mark only where the structure found here carries the idea, so AlexNet's 3×3 con
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from vizcnn.graph import Graph, Node
@@ -91,6 +91,21 @@ class Structure:
 
     def block(self, path: str) -> ResidualBlock | None:
         return next((b for b in self.residual if b.path == path), None)
+
+    @property
+    def ideas(self) -> frozenset[str]:
+        """The key-block ideas this structure shows by itself (for a model without a card)."""
+        found = {"residual"} if any(b.shortcut is not Shortcut.NONE for b in self.residual) \
+            else set()
+        found |= {"bottleneck" for b in self.residual
+                  if b.shortcut is not Shortcut.NONE and b.profile is Profile.HOURGLASS}
+        found |= {"inverted_residual" for b in self.residual if b.profile is Profile.SPINDLE}
+        for idea, present in (("inception", self.inception), ("se", self.se),
+                              ("depthwise", self.separable), ("channel_shuffle", self.shuffles),
+                              ("ghost", self.ghost), ("stacked_3x3", self.stacks)):
+            if present:
+                found.add(idea)
+        return frozenset(found)
 
     @property
     def shortcut_nodes(self) -> frozenset[str]:
@@ -230,11 +245,16 @@ def _profile(graph: Graph, path: str, edges: _Edges, target: str) -> tuple[tuple
              and n.op in ("conv", "cat") and n.output_shapes]
     kept = [n for i, n in enumerate(spine)
             if not (n.op == "conv" and i + 1 < len(spine) and spine[i + 1].op == "cat")]
-    steps = [("in", graph.modules[path].input_shapes[0][1])]
+    steps = [("in", _channels(graph.modules[path].input_shapes[0]))]
     for n in kept:
         label = n.id[len(path) + 1:] if n.id.startswith(path) else n.id
-        steps.append((label or n.id, n.output_shapes[0][1]))
+        steps.append((label or n.id, _channels(n.output_shapes[0])))
     return tuple(steps)
+
+
+def _channels(shape: tuple[int, ...]) -> int:
+    """Dimension 1 (channels) of a batched tensor; the only one of a vector."""
+    return shape[1] if len(shape) > 1 else (shape[0] if shape else 0)
 
 
 def _residual_blocks(graph: Graph, edges: _Edges, also: set[str]) -> list[ResidualBlock]:
@@ -299,10 +319,10 @@ def _se_paths(graph: Graph, edges: _Edges) -> list[str]:
         if node.op != "mul" or len(operands) != 2 or not node.path:
             continue
         for x, gate in (operands, operands[::-1]):
-            up = edges.ancestors(gate, node.path)
-            if x in edges.ancestors(x, node.path) & up:
+            up, below = edges.ancestors(gate, node.path), edges.ancestors(x, node.path)
+            if gate in below:
                 continue                 # x is computed from the gate, not the other way
-            chain = up - edges.ancestors(x, node.path)
+            chain = up - below
             pooled = any(edges.by_id[n].kind == "pool" and _global(edges.by_id[n])
                          and x in edges.sources.get(n, ()) for n in chain)
             if pooled and {edges.by_id[n].op for n in chain} & _GATES:
@@ -444,7 +464,7 @@ def structure(graph: Graph) -> Structure:
         separable=tuple(_separable(graph, edges)),
         stacks=tuple(_stacks(graph)),
     )
-    return Structure(**{**found.__dict__, "marks": _marks(graph, found, edges)})
+    return replace(found, marks=_marks(graph, found, edges))
 
 
 __all__ = ["Branches", "LEARNED_KINDS", "Profile", "RESIDUAL_IDEAS", "ResidualBlock",

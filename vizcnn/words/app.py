@@ -92,6 +92,23 @@ EN: dict[str, str] = {
     "user_intro": "Enter module:factory in the sidebar — a .py file path or an importable "
                   "module, and a function that returns an nn.Module. For example:",
     "user_title": "Your model",
+    # model files (vizcnn.ui.upload)
+    "upload": "Or open a model file",
+    "upload_help": "An ONNX graph (.onnx) to look inside, or a checkpoint (.safetensors, or "
+                   "a state_dict .pth/.pt) to find the zoo architecture it fits.",
+    "upload_limit": "Up to {mb} MB. Files are read as data and never run: no code in them is "
+                    "executed and an .onnx file's external weights are not needed.",
+    "upload_reading": "Reading the file…",
+    "upload_bad": "This file cannot be used: {error}",
+    "upload_fits": "This checkpoint fits **{model}**.",
+    "upload_open": "Open it in the model zoo",
+    "upload_no_fit": "This checkpoint fits no zoo model.\n\n{why}",
+    "upload_title": "Model file",
+    "note_onnx": "Read from an ONNX file, never run. ONNX does not mark trainable tensors, "
+                 "so trainable = params; BatchNorm has no num_batches_tracked buffer.",
+    "note_bn_folded": "The exporter folded BatchNorm into {n} convolution(s): their scale and "
+                      "shift are inside the conv weights and bias, so no BatchNorm params, "
+                      "buffers or FLOPs are left.",
     # graph tab
     "g_depth": "Depth",
     "g_depth_help": "Modules nested deeper than this are drawn as single boxes.",
@@ -241,6 +258,53 @@ EN: dict[str, str] = {
     "g_expand_choices": "blocks of this model (see Open blocks)",
     "col.options": "options",
     "col.input": "input",
+    # compute tab, "Beyond MACs" (vizcnn/ui/costs_panel.py)
+    "cost.title": "Beyond MACs",
+    "cost.show": "Show why the counters disagree, memory traffic, training memory and latency",
+    "cost.show.help": "What torchinfo, thop, ptflops, fvcore and others would report and why; "
+                      "bytes per layer on a roofline; will training fit; measured CPU time.",
+    "cost.counters": "Why the FLOP counters disagree",
+    "cost.counters.help": "What torchinfo, thop, ptflops (pytorch and aten backends), fvcore, "
+                          "FlopCounterMode and calflops would report for this trace, from each "
+                          "tool's counting rules, and the difference to vizcnn's MACs reason by "
+                          "reason (bias, BN, activations, pooling, missed functional ops, Linear "
+                          "on an N-D input, double counts, missed subclasses).",
+    "cost.published": "Published figures and the conventions that reproduce them",
+    "cost.traffic": "Where the bytes go: memory traffic and the roofline",
+    "cost.traffic.help": "Bytes each layer reads (inputs, weights) and writes (outputs) as an "
+                         "unfused kernel, FLOPs per byte, and the device's roofline: below the "
+                         "ridge a layer is limited by memory bandwidth, not by arithmetic.",
+    "cost.device": "Device",
+    "cost.measure": "Measure this machine (≈0.5 s)",
+    "cost.measuring": "Measuring peak FLOP/s and bandwidth…",
+    "cost.not_measured": "Not measured yet: showing the T4's figures.",
+    "cost.peak": "Peak TFLOP/s",
+    "cost.bandwidth": "Bandwidth GB/s",
+    "cost.dtype": "Bytes at dtype",
+    "cost.bytes": "Bytes moved (one forward)",
+    "cost.ridge": "Ridge point",
+    "cost.memory_bound": "Memory-bound: time / FLOPs",
+    "cost.training": "Will it fit? Training memory",
+    "cost.training.help": "Parameters, gradients, optimizer state and the activations autograd "
+                          "saves for backward, measured on the meta device with saved-tensor "
+                          "hooks on a stand-in built from the trace (your model is never run).",
+    "cost.batch": "Batch size",
+    "cost.precision": "Precision",
+    "cost.optimizer": "Optimizer",
+    "cost.budget": "Memory budget (GiB)",
+    "cost.train_run": "Measure training memory",
+    "cost.train_idle": "Press the button to measure (a meta pass, no memory is allocated).",
+    "cost.train_running": "Running the forward pass on the meta device…",
+    "cost.total": "Training step",
+    "cost.activations": "Saved activations",
+    "cost.max_batch": "Largest batch within {budget} GiB",
+    "cost.latency": "Measured latency (CPU)",
+    "cost.latency.help": "One real run on this server's CPU with random weights: {repeats} timed "
+                         "runs after a warm-up, at most {limit} s, 1 thread. Per-layer times next "
+                         "to MACs show that MACs are not speed.",
+    "cost.profile_run": "Run on this CPU",
+    "cost.profiling": "Running the model on the CPU…",
+    "cost.latency_total": "Forward pass, median of {runs} run(s), {threads} thread(s)",
 }
 
 ZH: dict[str, str] = {
@@ -324,6 +388,22 @@ ZH: dict[str, str] = {
     "user_intro": "在侧边栏输入 模块:工厂函数 —— 一个 .py 文件路径或可导入的模块，"
                   "以及一个返回 nn.Module 的函数。例如：",
     "user_title": "你的模型",
+    # model files (vizcnn.ui.upload)
+    "upload": "或者打开一个模型文件",
+    "upload_help": "ONNX 计算图（.onnx）可以直接查看内部结构；检查点（.safetensors，或保存 "
+                   "state_dict 的 .pth/.pt）会找出它对应的模型库架构。",
+    "upload_limit": "最大 {mb} MB。文件只作为数据读取，绝不运行：其中的代码不会被执行，"
+                    ".onnx 文件的外部权重文件也不需要。",
+    "upload_reading": "正在读取文件…",
+    "upload_bad": "无法使用这个文件：{error}",
+    "upload_fits": "这个检查点对应 **{model}**。",
+    "upload_open": "在模型库中打开",
+    "upload_no_fit": "这个检查点不对应模型库中的任何模型。\n\n{why}",
+    "upload_title": "模型文件",
+    "note_onnx": "从 ONNX 文件读取，绝不运行。ONNX 不标记可训练张量，因此可训练参数 = 参数；"
+                 "BatchNorm 没有 num_batches_tracked 缓冲区。",
+    "note_bn_folded": "导出器已把 BatchNorm 折叠进 {n} 个卷积：其缩放和平移并入卷积的权重和偏置，"
+                      "因此不再有 BatchNorm 的参数、缓冲区或 FLOPs。",
     # graph tab
     "g_depth": "深度",
     "g_depth_help": "嵌套比这更深的模块画成一个方框。",
@@ -459,4 +539,47 @@ ZH: dict[str, str] = {
     "g_expand_choices": "该模型的模块（见“展开模块”）",
     "col.options": "选项",
     "col.input": "输入",
+    # 计算量页，“MACs 之外”（vizcnn/ui/costs_panel.py）
+    "cost.title": "MACs 之外",
+    "cost.show": "显示：计数工具为何不同、访存量、训练内存与延迟",
+    "cost.show.help": "torchinfo、thop、ptflops、fvcore 等工具会报告什么以及原因；屋顶线上每层的访存字节数；"
+                      "训练是否放得下；实测 CPU 时间。",
+    "cost.counters": "为什么各个 FLOPs 计数工具结果不同",
+    "cost.counters.help": "按各工具的计数规则，给出 torchinfo、thop、ptflops（pytorch 与 aten 后端）、"
+                          "fvcore、FlopCounterMode 和 calflops 对这个模型会报告的数值，并逐项说明与 "
+                          "vizcnn MACs 的差异（偏置、BN、激活、池化、漏计的函数式算子、多维输入的全连接、"
+                          "重复计数、漏计的子类）。",
+    "cost.published": "论文/官方公布的数值，以及能复现它们的计数约定",
+    "cost.traffic": "字节去了哪里：访存量与屋顶线模型",
+    "cost.traffic.help": "每层作为未融合算子读取（输入、权重）和写出（输出）的字节数、每字节的 FLOPs，"
+                         "以及设备的屋顶线：低于拐点的层受内存带宽限制，而不是受计算能力限制。",
+    "cost.device": "设备",
+    "cost.measure": "测量本机（约 0.5 秒）",
+    "cost.measuring": "正在测量峰值 FLOP/s 与带宽…",
+    "cost.not_measured": "尚未测量：暂用 T4 的数值。",
+    "cost.peak": "峰值 TFLOP/s",
+    "cost.bandwidth": "带宽 GB/s",
+    "cost.dtype": "按数据类型计字节",
+    "cost.bytes": "访存字节数（一次前向）",
+    "cost.ridge": "拐点",
+    "cost.memory_bound": "受内存限制：时间 / FLOPs",
+    "cost.training": "放得下吗？训练内存",
+    "cost.training.help": "参数、梯度、优化器状态，以及反向传播所需保存的激活——在 meta 设备上用 "
+                          "saved-tensor 钩子实测，使用按追踪结果重建的替身模型（不会运行你的模型）。",
+    "cost.batch": "批大小",
+    "cost.precision": "精度",
+    "cost.optimizer": "优化器",
+    "cost.budget": "内存预算（GiB）",
+    "cost.train_run": "测量训练内存",
+    "cost.train_idle": "点击按钮开始测量（meta 设备上运行，不分配内存）。",
+    "cost.train_running": "正在 meta 设备上运行前向传播…",
+    "cost.total": "一次训练迭代",
+    "cost.activations": "保存的激活",
+    "cost.max_batch": "{budget} GiB 内的最大批大小",
+    "cost.latency": "实测延迟（CPU）",
+    "cost.latency.help": "在本服务器 CPU 上用随机权重真实运行一次：预热后计时 {repeats} 次，最多 {limit} 秒，"
+                         "1 个线程。每层时间与 MACs 并列，说明 MACs 不等于速度。",
+    "cost.profile_run": "在本机 CPU 上运行",
+    "cost.profiling": "正在 CPU 上运行模型…",
+    "cost.latency_total": "前向传播，{runs} 次运行的中位数，{threads} 个线程",
 }

@@ -156,6 +156,66 @@ LABELS: dict[str, dict[str, str]] = {
     "idea.residual": {"en": "residual", "zh": "残差"},
     "idea.se": {"en": "se", "zh": "SE 通道注意力"},
     "idea.stacked_3x3": {"en": "stacked 3x3", "zh": "堆叠 3×3 卷积"},
+    # --- the charts beyond MACs (vizcnn.render.cost_charts) ----------------------------
+    "conv.title": {"en": "{model}: what each counter reports, from vizcnn's MACs reason by "
+                         "reason (MACs = multiply-accumulates; FLOPs tools = 2 per MAC)",
+                   "zh": "{model}：各计数工具的结果，从 vizcnn 的 MACs 出发逐项解释差异"
+                         "（MACs = 乘加次数；报告 FLOPs 的工具按每次乘加 2 次计）"},
+    "conv.base": {"en": "vizcnn MACs (conv + linear + matmul)",
+                  "zh": "vizcnn MACs（卷积 + 全连接 + 矩阵乘）"},
+    "conv.axis": {"en": "count as the tool reports it", "zh": "工具报告的数值"},
+    "reason.bias": {"en": "bias", "zh": "偏置"},
+    "reason.norm": {"en": "BatchNorm / norms", "zh": "BN / 归一化"},
+    "reason.activation": {"en": "activations", "zh": "激活函数"},
+    "reason.pooling": {"en": "pooling", "zh": "池化"},
+    "reason.other_elementwise": {"en": "softmax / upsample", "zh": "softmax / 上采样"},
+    "reason.functional_missed": {"en": "functional op missed", "zh": "漏计的函数式算子"},
+    "reason.linear_nd": {"en": "Linear on N-D input", "zh": "多维输入的全连接"},
+    "reason.double_count": {"en": "counted twice", "zh": "重复计数"},
+    "reason.subclass_missed": {"en": "subclass missed", "zh": "漏计的子类"},
+    "reason.two_per_mac": {"en": "2 FLOPs per MAC", "zh": "每次乘加计 2 FLOPs"},
+    "reason.per_sample": {"en": "divided by batch", "zh": "按批大小平均"},
+    "reason.formula": {"en": "another formula", "zh": "不同的计算公式"},
+    "roof.title": {"en": "{model} on the {device} roofline: FLOPs per byte moved (unfused "
+                         "kernels, {dtype})<br>below the ridge at {ridge:.3g} FLOP/B a layer is "
+                         "memory-bound (open markers); {zero} layers with 0 FLOPs move {zero_mb:.3g} "
+                         "MB (not drawn)",
+                   "zh": "{model} 在 {device} 的屋顶线模型上：每字节访存的浮点运算数（未融合算子，"
+                         "{dtype}）<br>低于拐点 {ridge:.3g} FLOP/B 的层受内存带宽限制（空心标记）；"
+                         "{zero} 个 0 FLOPs 的层搬运 {zero_mb:.3g} MB（未画出）"},
+    "roof.x": {"en": "arithmetic intensity (FLOPs per byte read + written)",
+               "zh": "算术强度（每读写 1 字节的 FLOPs）"},
+    "roof.y": {"en": "attainable FLOP/s (min(peak, intensity × bandwidth))",
+               "zh": "可达 FLOP/s（min(峰值, 强度 × 带宽)）"},
+    "roof.roof": {"en": "roofline", "zh": "屋顶线"},
+    "roof.memory": {"en": "memory-bound", "zh": "受内存限制"},
+    "roof.compute": {"en": "compute-bound", "zh": "受计算限制"},
+    "train.title": {"en": "{model}: memory of one training step, batch {batch}, {precision}, "
+                          "{optimizer} — {total:.3g} GiB<br>saved activations measured on meta "
+                          "with saved-tensor hooks (MiB)",
+                    "zh": "{model}：一次训练迭代的内存，批大小 {batch}，{precision}，{optimizer} — "
+                          "{total:.3g} GiB<br>反向传播保存的激活在 meta 设备上用 saved-tensor "
+                          "钩子实测（MiB）"},
+    "train.parts": {"en": "parts", "zh": "组成"},
+    "train.layers": {"en": "saved activations, largest layers", "zh": "保存的激活（最大的层）"},
+    "part.parameters": {"en": "parameters", "zh": "参数"},
+    "part.buffers": {"en": "buffers", "zh": "缓冲区"},
+    "part.gradients": {"en": "gradients", "zh": "梯度"},
+    "part.optimizer state": {"en": "optimizer state", "zh": "优化器状态"},
+    "part.half weight copies": {"en": "half weight copies", "zh": "半精度权重副本"},
+    "part.saved activations": {"en": "saved activations", "zh": "保存的激活"},
+    "lat.title": {"en": "{model}: measured CPU time per layer against its MACs (median of {runs} "
+                        "run(s), {threads} threads, random weights)<br>total {total:.4g} ms; "
+                        "far from the diagonal = time not explained by MACs",
+                  "zh": "{model}：每层实测 CPU 时间与 MACs（{runs} 次运行的中位数，{threads} 个线程，"
+                        "随机权重）<br>总计 {total:.4g} ms；偏离对角线 = 不能由 MACs 解释的时间"},
+    "lat.x": {"en": "MACs (multiply-accumulates)", "zh": "MACs（乘加次数）"},
+    "lat.y": {"en": "measured time (ms, median)", "zh": "实测时间（毫秒，中位数）"},
+    "zoo.title": {"en": "MACs are not speed: MACs against measured CPU latency at {shape} "
+                        "(threads: {threads}, median)",
+                  "zh": "MACs 不等于速度：各模型的 MACs 与实测 CPU 延迟（{shape}，{threads} 个线程，"
+                        "中位数）"},
+    "zoo.y": {"en": "measured latency (ms)", "zh": "实测延迟（毫秒）"},
     # --- the interactive graph viewer (vizcnn.render.interactive) -------------------------
     "viewer.zoom_in": {"en": "Zoom in", "zh": "放大"},
     "viewer.zoom_out": {"en": "Zoom out", "zh": "缩小"},

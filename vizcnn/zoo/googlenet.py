@@ -72,7 +72,10 @@ def _paper_aux_pool() -> nn.Module:
 
 
 def _init_weights(model: nn.Module) -> None:
-    """torchvision's GoogLeNet init: truncated N(0, 0.01) weights, unit BatchNorm."""
+    """torchvision's GoogLeNet init: truncated N(0, 0.01) weights, unit BatchNorm. Skipped on
+    the ``meta`` device, where there are no values to initialise."""
+    if any(p.is_meta for p in model.parameters()):
+        return
     for m in model.modules():
         if isinstance(m, (nn.Conv2d, nn.Linear)):
             nn.init.trunc_normal_(m.weight, mean=0.0, std=0.01, a=-2, b=2)
