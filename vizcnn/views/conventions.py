@@ -3,7 +3,7 @@
 Each counter (torchinfo, thop, ptflops with its ``pytorch`` and ``aten`` backends, fvcore,
 ``torch.utils.flop_counter.FlopCounterMode`` and calflops) is emulated by applying that tool's
 counting rules (read from its source and checked against its measured output, see
-``/work/shared/reference/PEER_COUNTING.md``) to the traced graph: nothing is run. Every
+``shared/reference/PEER_COUNTING.md``) to the traced graph: nothing is run. Every
 difference to vizcnn's MACs is booked to a :class:`Reason` and the op kind of the node it comes
 from, so ``vizcnn MACs + Σ differences == the tool's figure`` for every tool.
 
