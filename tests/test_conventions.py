@@ -1,6 +1,7 @@
 """The emulated counters against the measured figures of shared/reference/peer_counts.csv
-(copied to tests/data/, so the checks run wherever the suite runs: 16 one-op probes and the zoo models in torchvision's layout), and against the real thop,
-ptflops and fvcore where they install with this project's torch."""
+(copied to tests/data/, so the checks run wherever the suite runs): 16 one-op probes and the
+zoo models in torchvision's layout; and against the real thop, ptflops and fvcore where they
+install with this project's torch."""
 
 from __future__ import annotations
 
