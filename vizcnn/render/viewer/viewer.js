@@ -204,7 +204,9 @@
                          cause: cause || "mount" };
         this.root.setAttribute("data-timings", JSON.stringify(this.timings));
         this.root.setAttribute("data-open", JSON.stringify(Array.from(this.open).sort()));
-        this.root.setAttribute("data-renders", String(ticket));
+        // counted over the page, so a viewer mounted again (a rerun of the app) counts on
+        root.vizcnnDraws = (root.vizcnnDraws || 0) + 1;
+        this.root.setAttribute("data-renders", String(root.vizcnnDraws));
         this.busy.hidden = true;
         this.root.setAttribute("data-state", "ready");
         if (after) after();
