@@ -149,7 +149,9 @@ def viewer_ready(page: Page, renders: int = 0) -> dict:
 
 def click_in_viewer(page: Page, selector: str) -> dict:
     """Click a box or frame of the viewer (the viewer scrolled into the window first) and
-    wait for its new layout; its timings."""
+    wait for its new layout; its timings. A rerun still running from the last click may
+    mount the viewer again, so the click waits for it to end."""
+    settle(page)
     page.locator(".vzv").evaluate("e => e.scrollIntoView({block: 'start'})")
     renders = int(page.get_attribute(".vzv", "data-renders") or 0)
     target = page.locator(f"{GRAPH} {selector}").first
