@@ -338,21 +338,18 @@
       this.pz.zoom(this.pz.getZoom() * real / s.realZoom);
     }
 
-    fitWidth() {
+    // Scale the drawing so one side fills the view (8 px margins), centred across, top at the top.
+    fitSide(side) {
       if (!this.pz) return;
       const s = this.sizes();
-      const real = (s.width - 16) / this.viewBox.width;
+      const real = (s[side] - 16) / this.viewBox[side];
       this.zoomTo(real);
       this.pz.pan({ x: (s.width - this.viewBox.width * real) / 2, y: 8 });
     }
 
-    fitHeight() {
-      if (!this.pz) return;
-      const s = this.sizes();
-      const real = (s.height - 16) / this.viewBox.height;
-      this.zoomTo(real);
-      this.pz.pan({ x: (s.width - this.viewBox.width * real) / 2, y: 8 });
-    }
+    fitWidth() { this.fitSide("width"); }
+
+    fitHeight() { this.fitSide("height"); }
 
     fitAll() {
       if (!this.pz) return;
