@@ -89,10 +89,13 @@ def meta_tensor(tensor: torch.Tensor, is_parameter: bool) -> torch.Tensor:
         return type(tensor)(requires_grad=tensor.requires_grad, device="meta",
                             dtype=tensor.dtype)
     meta = torch.empty_strided(tensor.shape, tensor.stride(), dtype=tensor.dtype,
-                               device="meta")
-    if is_parameter:
-        return nn.Parameter(meta, requires_grad=tensor.requires_grad)
+                               device=_META)
+    if is_parameter:   # what nn.Parameter(meta, requires_grad) does, without its checks
+        return torch.Tensor._make_subclass(nn.Parameter, meta, tensor.requires_grad)
     return meta
+
+
+_META = torch.device("meta")
 
 
 def cpu_tensor(tensor: torch.Tensor, is_parameter: bool) -> torch.Tensor:
@@ -133,9 +136,14 @@ class _Copier:
             return self._opaque(module)
         new = object.__new__(type(module))
         self.memo[id(module)] = new
-        state = {}
-        for key, value in module.__dict__.items():
-            if key == "_parameters":
+        state = module.__dict__.copy()   # atoms (numbers, strings, flags) stay as they are
+        for key, value in state.items():
+            kind = type(value)
+            if kind in _ATOMS or (kind is tuple and all(type(v) in _ATOMS for v in value)):
+                continue
+            if not value and kind in _CONTAINERS:
+                state[key] = kind()   # its own empty hook dict, set or list
+            elif key == "_parameters":
                 state[key] = {k: None if p is None else self.tensor(p, True)
                               for k, p in value.items()}
             elif key == "_buffers":
@@ -145,9 +153,6 @@ class _Copier:
                 state[key] = {k: None if m is None else self.module(m) for k, m in value.items()}
             elif key in _HOOKS:
                 kept = type(value)()
-                if not value:
-                    state[key] = kept
-                    continue
                 for handle, hook in value.items():
                     if _part_of_the_model(hook, module):
                         kept[handle] = (types.MethodType(hook.__func__, new) if isinstance(
@@ -211,6 +216,7 @@ class _Copier:
 
 _ATOMS = frozenset({int, float, bool, str, bytes, type(None), torch.dtype, torch.device,
                     types.FunctionType, types.BuiltinFunctionType})
+_CONTAINERS = frozenset({dict, OrderedDict, list, set})
 
 
 def map_tensors(value: Any, fn: Callable[[torch.Tensor], torch.Tensor]) -> Any:
