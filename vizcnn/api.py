@@ -209,8 +209,8 @@ def _trace_locked(model: nn.Module, name: str, values: tuple, kwargs: dict,
     """Trace a meta stand-in of ``model``; on a meta limit, a CPU stand-in with real values.
     (No lock: nothing here touches ``model``, so traces and forwards of it run side by side.)"""
     args, kw = _to_meta(values), _to_meta(kwargs)
-    on_meta = all(t.is_meta for t in _own_tensors(model))
-    model_m = model if owned and on_meta else stand_in(model, meta_tensor)
+    on_meta = owned and all(t.is_meta for t in _own_tensors(model))
+    model_m = model if on_meta else stand_in(model, meta_tensor)
     if training is not None:
         model_m.train(training)
     traced_training = model_m.training

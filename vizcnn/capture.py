@@ -52,6 +52,11 @@ def _op_tensors(args: tuple, kwargs: dict) -> list[torch.Tensor]:
 def tensors_in(value: Any, depth: int = 0) -> list[torch.Tensor]:
     """Tensors anywhere in a module's arguments or output: tensors, lists, tuples (named too),
     dicts, dataclasses, nested; everything else (None, numbers, strings) holds none."""
+    kind = type(value)
+    if kind is torch.Tensor or kind is nn.Parameter:
+        return [value]
+    if kind is tuple and len(value) == 1 and type(value[0]) is torch.Tensor:
+        return [value[0]]   # a module's arguments: one tensor (the common call)
     if isinstance(value, torch.Tensor):
         return [value]
     if depth > 12 or value is None or isinstance(value, (str, bytes, int, float, bool)):
@@ -95,6 +100,8 @@ def _func_name(func: Any) -> str:
     return getattr(func, "__name__", str(func)).strip("_")
 
 
+_OTHER = OpKind.OTHER.value
+_MOVEMENT = frozenset({"view", "transpose", "permute", "identity", "flatten"})
 _TRANSPOSING_ATTRS = {"T": "transpose", "mT": "transpose", "H": "transpose", "mH": "transpose"}
 
 
@@ -221,17 +228,18 @@ class Tracer(TorchFunctionMode):
         inputs = tensors_in(args)
         if kwargs:
             inputs += tensors_in(kwargs)
+        shapes = tuple([tuple(t.shape) for t in inputs])
         info = self.modules.get(path)
         if info is None:
             info = self.modules[path] = ModuleInfo(
                 path, type(module).__name__, path.count(".") + 1 if path else 0,
-                input_shapes=tuple(tuple(t.shape) for t in inputs))
+                input_shapes=shapes)
         info.calls += 1
         if id(module) not in self._leaves:
             if path:
                 self._stack.append(path)
             return
-        self._enter_leaf(module, path, inputs)
+        self._enter_leaf(module, path, inputs, shapes)
 
     def _exit_module(self, module: nn.Module, output: Any) -> None:
         if self._leaf_depth:
@@ -239,9 +247,10 @@ class Tracer(TorchFunctionMode):
             return
         path = self._paths.get(id(module), "?")
         outs = tensors_in(output)
+        shapes = tuple([tuple(t.shape) for t in outs])
         info = self.modules[path]
         if not info.output_shapes:
-            info.output_shapes = tuple(tuple(t.shape) for t in outs)
+            info.output_shapes = shapes
         if self._leaf is None:
             if path and self._stack and self._stack[-1] == path:
                 self._stack.pop()
@@ -249,20 +258,21 @@ class Tracer(TorchFunctionMode):
         if isinstance(module, Opaque):   # MACs counted by PyTorch inside the copy
             self._leaf.macs += module.macs
             self._leaf.flops += 2 * module.macs
-        self._exit_leaf(outs)
+        self._exit_leaf(outs, shapes)
 
-    def _enter_leaf(self, module: nn.Module, path: str, inputs: list[torch.Tensor]) -> None:
+    def _enter_leaf(self, module: nn.Module, path: str, inputs: list[torch.Tensor],
+                    shapes: tuple[tuple[int, ...], ...]) -> None:
         opaque = isinstance(module, Opaque)
-        base = path or (module.inner_type if opaque else type(module).__name__).lower()
+        module_type = module.inner_type if opaque else type(module).__name__
+        base = path or module_type.lower()
         index = self._calls[base]
-        self._calls[base] += 1
+        self._calls[base] = index + 1
         node = Node(
             id=f"{base}#{index}" if index else base,
-            label=path.rsplit(".", 1)[-1] if path else base,
-            path=path, module_type=module.inner_type if opaque else type(module).__name__,
+            label=path.rpartition(".")[2] if path else base,
+            path=path, module_type=module_type,
             op="torchscript" if opaque else "identity",
-            kind=OpKind.OTHER.value, scope=tuple(self._stack), call_index=index,
-            input_shapes=tuple(tuple(t.shape) for t in inputs),
+            kind=_OTHER, scope=tuple(self._stack), call_index=index, input_shapes=shapes,
         )
         if opaque:
             node.attrs = {"note": module.why + "; MACs of its conv, linear and matmul ops "
@@ -277,11 +287,12 @@ class Tracer(TorchFunctionMode):
         self._leaf_ops = []
         self._leaf_main = False
 
-    def _exit_leaf(self, outs: list[torch.Tensor]) -> None:
+    def _exit_leaf(self, outs: list[torch.Tensor], shapes: tuple[tuple[int, ...], ...]
+                   ) -> None:
         node = self._leaf
         assert node is not None
-        node.output_shapes = tuple(tuple(t.shape) for t in outs)
-        node.activation_bytes = sum(t.numel() * t.element_size() for t in outs)
+        node.output_shapes = shapes
+        node.activation_bytes = sum([t.numel() * t.element_size() for t in outs])
         ops = self._leaf_ops
         if ops:
             if node.op == "identity":
@@ -294,8 +305,7 @@ class Tracer(TorchFunctionMode):
     @staticmethod
     def _leaf_kind(node: Node, ops: list[str]) -> OpKind:
         """Kind of a leaf from what it computed; a view→transpose→view leaf is a shuffle."""
-        movement = {"view", "transpose", "permute", "identity", "flatten"}
-        if set(ops) <= movement and ops.count("view") >= 2 and (
+        if len(ops) > 2 and _MOVEMENT.issuperset(ops) and ops.count("view") >= 2 and (
                 "transpose" in ops or "permute" in ops):
             return OpKind.SHUFFLE
         return op_kind(node.op, node.attrs)

@@ -446,6 +446,9 @@ FACTORIES = frozenset(f for f, spec in OPS.items() if spec.name == "create" and 
     torch.randn_like, T.new_zeros, T.new_ones, T.new_full, T.new_empty, T.new_tensor))
 
 
+_PLAIN = frozenset({int, float, bool, str, type(None)})
+
+
 def bind(spec: OpSpec, args: tuple, kwargs: dict) -> dict[str, Any]:
     """Name the arguments of one call, following ``spec.argnames``, with every tensor
     replaced by its shape (also inside lists): shape rules and cost formulas need no more."""
@@ -472,6 +475,8 @@ def bind(spec: OpSpec, args: tuple, kwargs: dict) -> dict[str, Any]:
 
 def shape_of(value: Any) -> Any:
     """A tensor's shape as a tuple (also for lists of tensors); other values unchanged."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, torch.Tensor):
         return tuple(value.shape)
     if isinstance(value, (list, tuple)) and value and isinstance(value[0], torch.Tensor):

@@ -33,6 +33,11 @@ def fmt(shape: Shape) -> str:
 
 
 def _tuple(value: Any, n: int) -> tuple[int, ...]:
+    kind = type(value)
+    if kind is int:
+        return (value,) * n
+    if kind is tuple and len(value) == n and all(type(v) is int for v in value):
+        return value   # the common form (a layer's own stride, padding…): nothing to check
     if isinstance(value, int):
         return (value,) * n
     value = tuple(value)
@@ -81,10 +86,7 @@ def conv_shape(call: dict[str, Any]) -> Shape:
     stride = _tuple(call.get("stride", 1), n)
     padding = _tuple(padding, n)
     dilation = _tuple(call.get("dilation", 1), n)
-    out = tuple(
-        _spatial_out(s, k, st, p, d)
-        for s, k, st, p, d in zip(spatial, w[2:], stride, padding, dilation)
-    )
+    out = tuple(map(_spatial_out, spatial, w[2:], stride, padding, dilation))
     if min(out) <= 0:
         raise ShapeError(
             f"the {fmt(w[2:])} kernel (stride {fmt(stride)}, padding {fmt(padding)}, dilation "
