@@ -42,11 +42,19 @@ def _op_tensors(args: tuple, kwargs: dict) -> list[torch.Tensor]:
     """Tensors among a torch call's arguments (also inside lists and tuples of them)."""
     found = []
     for value in (*args, *kwargs.values()) if kwargs else args:
-        if isinstance(value, torch.Tensor):
+        kind = type(value)
+        if kind is torch.Tensor or kind is nn.Parameter:
+            found.append(value)
+        elif kind in _SCALARS:
+            continue
+        elif isinstance(value, torch.Tensor):
             found.append(value)
         elif isinstance(value, (list, tuple)) and value:
             found += [v for v in value if isinstance(v, torch.Tensor)]
     return found
+
+
+_SCALARS = frozenset({int, float, bool, str, type(None)})
 
 
 def tensors_in(value: Any, depth: int = 0) -> list[torch.Tensor]:
@@ -281,7 +289,7 @@ class Tracer(TorchFunctionMode):
             node.uncounted = ("torchscript",)
             self.uncounted["torchscript"] += 1
         self._claim(node, self._direct.get(id(module), ()))
-        self._connect(node, inputs)
+        self._connect(node, inputs, shapes)
         self.nodes.append(node)
         self._leaf = node
         self._leaf_ops = []
@@ -315,10 +323,19 @@ class Tracer(TorchFunctionMode):
         self._producer[id(tensor)] = node_id
         self._keep.append(tensor)
 
-    def _connect(self, node: Node, inputs: list[torch.Tensor]) -> None:
+    def _connect(self, node: Node, inputs: list[torch.Tensor],
+                 shapes: tuple[tuple[int, ...], ...] | None = None) -> None:
+        """An edge from the producer of each distinct input (``shapes``: theirs, if known)."""
+        producer = self._producer
+        if len(inputs) == 1:   # the common case: one input, nothing to deduplicate
+            src = producer.get(id(inputs[0]))
+            if src is not None:
+                self.edges.append(Edge(src, node.id, shapes[0] if shapes else
+                                       tuple(inputs[0].shape), _dtype_name(inputs[0].dtype)))
+            return
         seen: set[int] = set()
         for tensor in inputs:
-            src = self._producer.get(id(tensor))
+            src = producer.get(id(tensor))
             if src is None or id(tensor) in seen:
                 continue
             seen.add(id(tensor))

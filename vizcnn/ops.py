@@ -77,6 +77,11 @@ class OpSpec:
     argnames: tuple[str, ...]
     inplace: bool = False
     spatial_dims: int = 0
+    fixed: int = 0    # how many leading positional arguments have a name of their own
+
+    def __post_init__(self) -> None:
+        rest = [i for i, n in enumerate(self.argnames) if n[0] == "*"]
+        object.__setattr__(self, "fixed", rest[0] if rest else len(self.argnames))
 
     @property
     def name(self) -> str:
@@ -452,16 +457,10 @@ _PLAIN = frozenset({int, float, bool, str, type(None)})
 def bind(spec: OpSpec, args: tuple, kwargs: dict) -> dict[str, Any]:
     """Name the arguments of one call, following ``spec.argnames``, with every tensor
     replaced by its shape (also inside lists): shape rules and cost formulas need no more."""
-    bound: dict[str, Any] = {}
-    names = spec.argnames
-    for i, value in enumerate(args):
-        if i >= len(names):
-            break
-        name = names[i]
-        if name[0] == "*":
-            bound[name[1:]] = tuple(shape_of(v) for v in args[i:])
-            break
-        bound[name] = shape_of(value)
+    names, fixed = spec.argnames, spec.fixed
+    bound = dict(zip(names[:fixed], map(shape_of, args)))
+    if len(args) > fixed and fixed < len(names):
+        bound[names[fixed][1:]] = tuple(map(shape_of, args[fixed:]))
     for name, value in kwargs.items():
         bound[name] = shape_of(value)
     if spec.spatial_dims:
