@@ -49,13 +49,17 @@ def trace_vs_cpu_forward(repeat: int) -> None:
     worst = ("", float("inf"))
     for name, (model, args, kwargs) in _models().items():
         twin = copy.deepcopy(model)
+        forwards = max(3, repeat // 3)
+        # fresh inputs for each forward (a model may change its input), copied before timing
+        fresh = [copy.deepcopy((args, kwargs)) for _ in range(forwards)]
 
         def forward() -> None:
+            run_args, run_kwargs = fresh.pop()
             with torch.no_grad():
-                twin(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+                twin(*run_args, **run_kwargs)
 
         trace_ms = best_ms(lambda: vizcnn.trace(model, inputs=args, kwargs=kwargs), repeat)
-        forward_ms = best_ms(forward, max(3, repeat // 3))
+        forward_ms = best_ms(forward, forwards)
         ratio = forward_ms / trace_ms
         worst = min(worst, (name, ratio), key=lambda w: w[1])
         print(f"  {name:24s} trace {trace_ms:7.2f} ms   CPU forward {forward_ms:8.2f} ms"
