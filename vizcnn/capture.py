@@ -24,7 +24,7 @@ from torch.overrides import TorchFunctionMode
 from vizcnn.costs import Cost
 from vizcnn.errors import ShapeError, VizcnnError
 from vizcnn.graph import Edge, ModuleInfo, Node, OpKind
-from vizcnn.ops import FACTORIES, OP_DEFS, OPS, RUN, UNCOUNTED, OpDef, OpSpec, bind
+from vizcnn.ops import FACTORIES, OP_DEFS, OPS, RUN, SCALARS, UNCOUNTED, OpDef, OpSpec, bind
 from vizcnn.shapes import NoRule, fmt, output_dtype
 from vizcnn.standin import Opaque
 
@@ -45,7 +45,7 @@ def _op_tensors(args: tuple, kwargs: dict) -> list[torch.Tensor]:
         kind = type(value)
         if kind is torch.Tensor or kind is nn.Parameter:
             found.append(value)
-        elif kind in _SCALARS:
+        elif kind in SCALARS:
             continue
         elif isinstance(value, torch.Tensor):
             found.append(value)
@@ -53,8 +53,6 @@ def _op_tensors(args: tuple, kwargs: dict) -> list[torch.Tensor]:
             found += [v for v in value if isinstance(v, torch.Tensor)]
     return found
 
-
-_SCALARS = frozenset({int, float, bool, str, type(None)})
 
 
 def tensors_in(value: Any, depth: int = 0) -> list[torch.Tensor]:

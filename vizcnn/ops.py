@@ -451,7 +451,7 @@ FACTORIES = frozenset(f for f, spec in OPS.items() if spec.name == "create" and 
     torch.randn_like, T.new_zeros, T.new_ones, T.new_full, T.new_empty, T.new_tensor))
 
 
-_PLAIN = frozenset({int, float, bool, str, type(None)})
+SCALARS = frozenset({int, float, bool, str, type(None)})   # values that hold no tensor
 
 
 def bind(spec: OpSpec, args: tuple, kwargs: dict) -> dict[str, Any]:
@@ -474,7 +474,7 @@ def bind(spec: OpSpec, args: tuple, kwargs: dict) -> dict[str, Any]:
 
 def shape_of(value: Any) -> Any:
     """A tensor's shape as a tuple (also for lists of tensors); other values unchanged."""
-    if type(value) in _PLAIN:
+    if type(value) in SCALARS:
         return value
     if isinstance(value, torch.Tensor):
         return tuple(value.shape)
