@@ -271,6 +271,35 @@ def test_concurrent_traces_in_threads_agree() -> None:
     assert results[0].params == param_count(model)
 
 
+def test_zoo_traces_share_one_build_and_never_change_it() -> None:
+    """A zoo name is built once per spec; traces in train and eval mode, in several threads,
+    run stand-ins of that build and leave it exactly as it was."""
+    from vizcnn.api import _zoo_prototype, zoo_spec
+
+    spec = zoo_spec("googlenet")
+    first = vizcnn.trace(spec, (1, 3, 224, 224))
+    prototype = _zoo_prototype(spec)
+    flags = [m.training for m in prototype.modules()]
+    tensors = [id(t) for t in (*prototype.parameters(), *prototype.buffers())]
+    results: list = [None] * 4
+
+    def work(i: int) -> None:
+        results[i] = vizcnn.trace(spec, (1, 3, 224, 224), training=bool(i % 2))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert _zoo_prototype(spec) is prototype
+    assert [m.training for m in prototype.modules()] == flags
+    assert [id(t) for t in (*prototype.parameters(), *prototype.buffers())] == tensors
+    assert not any("forward" in m.__dict__ or m._forward_hooks or m._forward_pre_hooks
+                   for m in prototype.modules())
+    assert results[0] == results[2] == first and results[1] == results[3]
+    assert results[1].training and "aux1" in {n.scope[0] for n in results[1].nodes if n.scope}
+
+
 # --- bad input ----------------------------------------------------------------------------------
 def test_too_small_input_names_layer_and_shape() -> None:
     with pytest.raises(vizcnn.ShapeError) as info:
