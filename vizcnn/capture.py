@@ -27,6 +27,7 @@ from vizcnn.graph import Edge, ModuleInfo, Node, OpKind
 from vizcnn.ops import FACTORIES, OP_DEFS, OPS, RUN, SCALARS, UNCOUNTED, OpDef, OpSpec, bind
 from vizcnn.shapes import NoRule, fmt, output_dtype
 from vizcnn.standin import Opaque
+from vizcnn.stock_layers import STOCK_CALLS
 
 class MetaUnsupported(Exception):
     """The model needs real values (``.item()``, ``nonzero``…); retry on the CPU."""
@@ -190,13 +191,23 @@ class Tracer(TorchFunctionMode):
         return out
 
     def _wrap(self, module: nn.Module) -> None:
-        """Report every call of ``module`` (a stand-in's, never the user's)."""
+        """Report every call of ``module`` (a stand-in's, never the user's). A stock layer's
+        one op is recorded without running its ``forward`` (:mod:`vizcnn.stock_layers`)."""
         forward = module.forward
-        enter, leave = self._enter_module, self._exit_module
+        enter, leave, record_op = self._enter_module, self._exit_module, self._op
+        stock = STOCK_CALLS.get(type(module)) if (
+            self.use_rules and id(module) in self._leaves
+            and "forward" not in module.__dict__) else None
 
         def traced_forward(*args: Any, **kwargs: Any) -> Any:
             with torch._C.DisableTorchFunction():  # our own shape reads are not the model's
                 enter(module, args, kwargs)
+                call = stock(module, args[0]) if (
+                    stock is not None and len(args) == 1 and not kwargs) else None
+                if call is not None:
+                    out = record_op(*call)
+                    leave(module, out)
+                    return out
             out = forward(*args, **kwargs)
             with torch._C.DisableTorchFunction():
                 leave(module, out)
@@ -342,7 +353,10 @@ class Tracer(TorchFunctionMode):
     # --- the function mode ------------------------------------------------------------------
     def __torch_function__(self, func: Any, types: Any, args: tuple = (),
                            kwargs: dict | None = None) -> Any:
-        kwargs = kwargs or {}
+        return self._op(func, args, kwargs or {})
+
+    def _op(self, func: Any, args: tuple, kwargs: dict) -> Any:
+        """Record one torch call and return its result (for a ruled op: fresh meta tensors)."""
         spec = OPS.get(func)
         if spec is None:
             return self._unknown_op(func, args, kwargs)
