@@ -321,3 +321,12 @@ def test_a_scripted_model_is_one_node() -> None:
     assert [n.op for n in t.nodes] == ["input", "torchscript", "output"]
     assert t.params == 112 and t.macs == 4 * 6 * 6 * 27
     assert t.node("output").input_shapes == ((1, 4, 6, 6),)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_module_is_named_modules_without_removing_duplicates(case: str) -> None:
+    from vizcnn.capture import every_module
+
+    model = CASES[case]()[0]
+    expected = list(model.named_modules(remove_duplicate=False))
+    assert [(p, id(m)) for p, m in every_module(model)] == [(p, id(m)) for p, m in expected]

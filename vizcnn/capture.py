@@ -112,6 +112,20 @@ _MOVEMENT = frozenset({"view", "transpose", "permute", "identity", "flatten"})
 _TRANSPOSING_ATTRS = {"T": "transpose", "mT": "transpose", "H": "transpose", "mH": "transpose"}
 
 
+def every_module(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """``model.named_modules(remove_duplicate=False)`` in the same order (a shared module
+    under each of its names), without one nested generator per level of depth."""
+    found: list[tuple[str, nn.Module]] = []
+    todo = [("", model)]
+    while todo:
+        path, module = todo.pop()
+        found.append((path, module))
+        prefix = f"{path}." if path else ""
+        todo += reversed([(prefix + name, child) for name, child in module._modules.items()
+                          if child is not None])
+    return found
+
+
 class Tracer(TorchFunctionMode):
     """Records one forward pass of ``model`` (a stand-in the tracer may change freely: it wraps
     each module's ``forward``). Use once: ``tracer.run(args, kwargs)``. ``meta``: the run is on
@@ -145,7 +159,7 @@ class Tracer(TorchFunctionMode):
         self._module_list: list[nn.Module] = []
         # (full name, tensor, is_buffer) of every parameter and buffer, tied ones under each name
         self.tensors: list[tuple[str, torch.Tensor, bool]] = []
-        for path, module in model.named_modules(remove_duplicate=False):
+        for path, module in every_module(model):
             prefix = f"{path}." if path else ""
             own_tensors = [(n, p, False) for n, p in module._parameters.items() if p is not None]
             own_tensors += [(n, b, True) for n, b in module._buffers.items() if b is not None]
