@@ -1,0 +1,335 @@
+"""Shape-only meta kernels for the training-memory pass: the same saved tensors, faster.
+
+Why: in torch 2.13 many meta kernels are Python decompositions that build the whole
+computation out of meta ops (train-mode ``native_batch_norm`` ≈ 1.5 ms a call, ``hardswish``
+≈ 1.2 ms, ``relu`` ≈ 0.3 ms, ``add`` ≈ 0.1 ms), while all the pass needs from them is the
+shape, dtype and strides of their outputs.
+
+How: ``ShapeKernels`` is a ``TorchDispatchMode``, entered by the pass with ``with`` (it acts on
+the entering thread only; nothing is registered globally). A dispatch mode runs *below*
+autograd: by the time it sees an aten op, autograd has already chosen what to save (the
+inputs it keeps, the clone it makes of ``self`` before an in-place op), and it saves the
+outputs the mode returns. For the slow ops the mode returns fresh empty meta tensors with the
+shape, dtype and strides the real meta kernel gives (the tensors themselves, for in-place
+ops), so the tensors autograd saves — what the saved-tensor hooks measure — are unchanged;
+only the meta *computation* is skipped. A rule answers only in the plain cases it is written
+and tested for (meta tensors, the same float dtype, contiguous or channels-last layouts,
+valid arguments); anything else, including every call that should raise, goes to the real
+kernel. The one effect left out: train-mode batch norm's ``copy_`` into the running stats,
+which on meta changes nothing but the buffers' version counters.
+
+``tests/test_meta_kernels.py`` checks every rule against the real meta kernel (outputs and
+the tensors autograd saves) and the whole zoo's training memory with and without the mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+aten = torch.ops.aten
+FLOATS = (torch.float32, torch.float16, torch.bfloat16, torch.float64)
+_ACCUMULATE = {torch.float16: torch.float32, torch.bfloat16: torch.float32}
+_INTS = (torch.int64, torch.int32)
+_TENSORS = (torch.Tensor, torch.nn.Parameter)
+_META = torch.device("meta")
+
+Rule = Callable[..., object]   # returns the outputs, or None: "not mine, run the real kernel"
+
+
+def contiguous_strides(shape: Sequence[int]) -> tuple[int, ...]:
+    strides, step = [], 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= max(size, 1)
+    return tuple(reversed(strides))
+
+
+def channels_last_strides(shape: Sequence[int]) -> tuple[int, ...]:
+    n, c, h, w = shape
+    return contiguous_strides((n, h, w, c))[0], 1, max(w, 1) * max(c, 1), max(c, 1)
+
+
+def _plain(t: object) -> bool:
+    """A meta tensor (not a subclass) in a float dtype, with at least one dimension."""
+    return (type(t) in _TENSORS and t.device == _META
+            and t.dtype in FLOATS and t.dim() > 0)
+
+
+def _contiguous(t: torch.Tensor) -> bool:
+    return t.stride() == contiguous_strides(t.shape)
+
+
+def _dense(t: torch.Tensor) -> bool:
+    """Laid out exactly as ``torch.empty`` lays out a contiguous or a channels-last tensor."""
+    return _contiguous(t) or (t.dim() == 4 and t.stride() == channels_last_strides(t.shape))
+
+
+def _number(value: object) -> bool:
+    return type(value) in (int, float)
+
+
+def _like(t: torch.Tensor, dtype: torch.dtype | None = None) -> torch.Tensor:
+    return torch.empty_strided(t.shape, t.stride(), dtype=dtype or t.dtype, device=_META)
+
+
+def _new(shape: Sequence[int], dtype: torch.dtype) -> torch.Tensor:
+    return torch.empty(shape, dtype=dtype, device=_META)
+
+
+def _broadcast(a: Sequence[int], b: Sequence[int]) -> tuple[int, ...] | None:
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x != y and 1 not in (x, y):
+            return None
+        out.append(y if x == 1 else x)
+    return tuple(reversed(out))
+
+
+# --- batch norm (train mode) -----------------------------------------------------------------
+def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
+                      eps):
+    """(output like the input, save_mean, save_invstd), the last two of shape (C,) in the
+    accumulation dtype (float32 for half inputs), as the meta decomposition returns them."""
+    if not (training and _plain(input) and input.dim() >= 2 and _dense(input)):
+        return None
+    channels = input.shape[1]
+    if input.numel() == 0 or input.numel() // channels <= 1 or not _number(momentum) \
+            or not _number(eps):
+        return None
+    for t in (weight, bias, running_mean, running_var):
+        if t is not None and not (_plain(t) and t.dtype == input.dtype and t.dim() == 1
+                                  and t.shape[0] == channels):
+            return None
+    if (running_mean is None) != (running_var is None):
+        return None
+    stats = _ACCUMULATE.get(input.dtype, input.dtype)
+    return _like(input), _new((channels,), stats), _new((channels,), stats)
+
+
+# --- elementwise -----------------------------------------------------------------------------
+def _unary(*scalar_names: str) -> Rule:
+    """A functional unary op: output like a dense float input, scalar arguments numbers."""
+    def rule(x, *scalars, **kwargs):
+        if len(scalars) > len(scalar_names) or kwargs or not (_plain(x) and _dense(x)) \
+                or not all(_number(s) for s in scalars):
+            return None
+        return _like(x)
+    return rule
+
+
+def _unary_inplace(*scalar_names: str) -> Rule:
+    """The in-place form: the input itself (autograd has cloned it if it needs the original)."""
+    def rule(x, *scalars, **kwargs):
+        if len(scalars) > len(scalar_names) or kwargs or not (_plain(x) and _dense(x)) \
+                or not all(_number(s) for s in scalars):
+            return None
+        return x
+    return rule
+
+
+def _hardtanh(inplace: bool) -> Rule:
+    def rule(x, min_val=-1, max_val=1):
+        if not (_plain(x) and _dense(x) and _number(min_val) and _number(max_val)
+                and min_val <= max_val):
+            return None
+        return x if inplace else _like(x)
+    return rule
+
+
+def _gelu(x, *, approximate="none"):
+    if not (_plain(x) and _dense(x) and approximate in ("none", "tanh")):
+        return None
+    return _like(x)
+
+
+def _binary(a, b, *, alpha=1):
+    """add/sub/mul/div of two float meta tensors of one dtype: contiguous inputs broadcast to
+    a contiguous output; two channels-last inputs of one shape give a channels-last one."""
+    if not (_plain(a) and _plain(b) and a.dtype == b.dtype and _number(alpha)):
+        return None
+    if _contiguous(a) and _contiguous(b):
+        shape = _broadcast(a.shape, b.shape)
+        return None if shape is None else _new(shape, a.dtype)
+    if a.shape == b.shape and a.stride() == b.stride() and _dense(a):
+        return _like(a)
+    return None
+
+
+def add_inplace(x, other, *, alpha=1):
+    """``x += other`` (residual sums, BN's ``num_batches_tracked += 1``): ``x`` itself, as the
+    meta kernel returns it once its checks pass (no int += float, no bool, ``other``
+    broadcastable to ``x``); a number, a 0-dim tensor or a meta tensor of ``x``'s dtype."""
+    if type(x) not in _TENSORS or x.device != _META or x.dtype not in FLOATS + _INTS:
+        return None
+    floating = x.dtype in FLOATS
+    if not (type(alpha) is int or (floating and type(alpha) is float)):
+        return None
+    if isinstance(other, torch.Tensor):
+        if type(other) not in _TENSORS:
+            return None
+        if other.dim() == 0 and other.dtype in (torch.int64, torch.float64):
+            if other.dtype == torch.float64 and not floating:
+                return None
+        elif not (other.device == _META and other.dtype == x.dtype
+                  and _broadcast(x.shape, other.shape) == tuple(x.shape)):
+            return None
+    elif not (type(other) is int or (floating and type(other) is float)):
+        return None
+    return x
+
+
+def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                groups):
+    """A (not transposed) convolution: the meta kernel's contiguous output of the usual size,
+    once the checks it makes hold (channels match the groups, the kernel fits, output > 0)."""
+    if transposed or not (_plain(input) and _plain(weight) and input.dtype == weight.dtype):
+        return None
+    spatial = input.dim() - 2
+    if spatial < 1 or weight.dim() != input.dim() or type(groups) is not int or groups < 1:
+        return None
+    batch, channels, out_channels = input.shape[0], input.shape[1], weight.shape[0]
+    if batch < 1 or channels < 1 or weight.shape[1] * groups != channels \
+            or out_channels % groups:
+        return None
+    if bias is not None and not (_plain(bias) and bias.dtype == input.dtype and bias.dim() == 1
+                                 and bias.shape[0] == out_channels):
+        return None
+    params = []
+    for values, least in ((stride, 1), (padding, 0), (dilation, 1)):
+        values = list(values)
+        if len(values) == 1:
+            values *= spatial
+        if len(values) != spatial or not all(type(v) is int and v >= least for v in values):
+            return None
+        params.append(values)
+    shape = [batch, out_channels]
+    for size, kernel, s, p, d in zip(input.shape[2:], weight.shape[2:], *params):
+        span = d * (kernel - 1) + 1
+        if size + 2 * p < span:
+            return None
+        shape.append((size + 2 * p - span) // s + 1)
+    return _new(shape, input.dtype)
+
+
+# --- others ----------------------------------------------------------------------------------
+def cat(tensors, dim=0):
+    """Contiguous float tensors of one dtype and rank, equal but for ``dim``: contiguous."""
+    if not tensors or not all(_plain(t) and _contiguous(t) for t in tensors):
+        return None
+    first = tensors[0]
+    rank, dtype = first.dim(), first.dtype
+    if type(dim) is not int or not -rank <= dim < rank:
+        return None
+    dim %= rank
+    if any(t.dtype != dtype or t.dim() != rank for t in tensors):
+        return None
+    rest = [s for i, s in enumerate(first.shape) if i != dim]
+    if any([s for i, s in enumerate(t.shape) if i != dim] != rest for t in tensors):
+        return None
+    shape = list(first.shape)
+    shape[dim] = sum(t.shape[dim] for t in tensors)
+    return _new(shape, dtype)
+
+
+def mean_dim(x, dim, keepdim=False, *, dtype=None):
+    """The mean over listed dims of a contiguous float tensor: contiguous, reduced shape."""
+    if dtype is not None or not (_plain(x) and _contiguous(x)) or type(keepdim) is not bool \
+            or not isinstance(dim, (list, tuple)) or not dim or x.numel() == 0:
+        return None
+    rank = x.dim()
+    if not all(type(d) is int and -rank <= d < rank for d in dim):
+        return None
+    reduced = {d % rank for d in dim}
+    if len(reduced) != len(dim):
+        return None
+    shape = [1 if i in reduced else s for i, s in enumerate(x.shape)
+             if keepdim or i not in reduced]
+    return _new(shape, x.dtype)
+
+
+def addmm(bias, mat1, mat2, *, beta=1, alpha=1):
+    """``bias + mat1 @ mat2`` (a Linear on 2-D input): a contiguous (n, m) output."""
+    if not all(_plain(t) for t in (bias, mat1, mat2)) or not _number(beta) \
+            or not _number(alpha) or mat1.dim() != 2 or mat2.dim() != 2:
+        return None
+    if not bias.dtype == mat1.dtype == mat2.dtype or mat1.shape[1] != mat2.shape[0]:
+        return None
+    shape = (mat1.shape[0], mat2.shape[1])
+    if bias.dim() > 2 or _broadcast(bias.shape, shape) != shape:
+        return None
+    return _new(shape, mat1.dtype)
+
+
+def empty_like(x, *, dtype=None, layout=None, device=None, pin_memory=None,
+               memory_format=None):
+    if any(v is not None for v in (dtype, layout, device, pin_memory)) or memory_format not in (
+            None, torch.preserve_format) or not (_plain(x) and _dense(x)):
+        return None
+    return _like(x)
+
+
+RULES: dict[object, Rule] = {
+    aten.native_batch_norm.default: native_batch_norm,
+    aten.relu.default: _unary(),
+    aten.hardsigmoid.default: _unary(),
+    aten.hardsigmoid_.default: _unary_inplace(),
+    aten.hardswish.default: _unary(),
+    aten.hardswish_.default: _unary_inplace(),
+    aten.sigmoid_.default: _unary_inplace(),
+    aten.leaky_relu.default: _unary("negative_slope"),
+    aten.leaky_relu_.default: _unary_inplace("negative_slope"),
+    aten.elu.default: _unary("alpha", "scale", "input_scale"),
+    aten.elu_.default: _unary_inplace("alpha", "scale", "input_scale"),
+    aten.hardtanh.default: _hardtanh(inplace=False),
+    aten.hardtanh_.default: _hardtanh(inplace=True),
+    aten.gelu.default: _gelu,
+    aten.add.Tensor: _binary,
+    aten.sub.Tensor: _binary,
+    aten.mul.Tensor: _binary,
+    aten.div.Tensor: _binary,
+    aten.add_.Tensor: add_inplace,
+    aten.convolution.default: convolution,
+    aten.cat.default: cat,
+    aten.mean.dim: mean_dim,
+    aten.addmm.default: addmm,
+    aten.empty_like.default: empty_like,
+}
+
+
+class ShapeKernels(TorchDispatchMode):
+    """Answer the slow meta ops from their shape rules (``RULES``); run the rest as usual.
+    ``answered`` counts the calls each rule answered (what fell through is not counted)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered: dict[object, int] = {}
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # torch wraps a mode's __torch_dispatch__ in ``torch._dynamo.disable`` unless this says
+        # False; the wrapper imports torch._dynamo on the first call (≈ 1–3 s here) and adds
+        # a frame to every op. The pass never runs under torch.compile, so it is not needed.
+        return False
+
+    @classmethod
+    def ignore_compile_internals(cls) -> bool:
+        # do not flag "a dispatch mode is active" to torch.compile (that flag is process-wide)
+        return True
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        rule = RULES.get(func)
+        if rule is not None:
+            out = rule(*args, **kwargs)
+            if out is not None:
+                self.answered[func] = self.answered.get(func, 0) + 1
+                return out
+        return func(*args, **kwargs)
+
+
+__all__ = ["FLOATS", "RULES", "ShapeKernels", "channels_last_strides", "contiguous_strides"]
