@@ -267,8 +267,8 @@ def addmm(bias, mat1, mat2, *, beta=1, alpha=1):
 
 def empty_like(x, *, dtype=None, layout=None, device=None, pin_memory=None,
                memory_format=None):
-    if any(v is not None for v in (dtype, layout, device, pin_memory)) or memory_format not in (
-            None, torch.preserve_format) or not (_plain(x) and _dense(x)):
+    if any(v is not None for v in (dtype, layout, device)) or pin_memory not in (None, False) \
+            or memory_format not in (None, torch.preserve_format) or not (_plain(x) and _dense(x)):
         return None
     return _like(x)
 
