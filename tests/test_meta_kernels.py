@@ -316,6 +316,49 @@ def test_conv_cases_left_to_the_real_kernel():
                                                 meta(6, 4, 3, 3, dtype=torch.float16)], None)
 
 
+# --- weight init while a stand-in is built ---------------------------------------------------
+def param(*shape: int, dtype: torch.dtype = torch.float32) -> torch.nn.Parameter:
+    return torch.nn.Parameter(torch.empty(shape, dtype=dtype, device="meta"))
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+def test_init_ops(dtype):
+    check(torch.nn.init.kaiming_uniform_, lambda: [param(8, 4, 3, 3, dtype=dtype)],
+          aten.uniform_.default)
+    check(lambda w: torch.nn.init.uniform_(w, -0.5, 0.5), lambda: [param(10, 3, dtype=dtype)],
+          aten.uniform_.default)
+    check(lambda w: torch.nn.init.kaiming_normal_(w, mode="fan_out"),
+          lambda: [param(8, 4, 3, 3, dtype=dtype)], aten.normal_.default)
+    check(lambda w: torch.nn.init.normal_(w, 0, 0.01), lambda: [param(10, 3, dtype=dtype)],
+          aten.normal_.default)
+
+
+def test_init_cases_left_to_the_real_kernel():
+    with torch.no_grad():
+        check(lambda w: w.uniform_(1.0, -1.0), lambda: [param(4, 3)], None)
+        check(lambda w: w.normal_(0.0, -1.0), lambda: [param(4, 3)], None)
+        check(lambda w: w.uniform_(generator=torch.Generator()), lambda: [param(4, 3)], None)
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_stand_in_built_under_the_mode_is_the_same_model(name):
+    from vizcnn.api import build_spec
+    from vizcnn.experiments.training_memory import stand_in
+    from vizcnn.spec import ModelSource, ModelSpec, TraceSpec
+
+    spec = ModelSpec(ModelSource.ZOO, name)
+    with torch.device("meta"):
+        plain = build_spec(spec).to("meta")
+    fast = stand_in(TraceSpec(spec, (), True))
+
+    def layout(model: torch.nn.Module) -> list[tuple]:
+        return ([(n, type(m).__name__) for n, m in model.named_modules()]
+                + [(n, t.shape, t.dtype, t.requires_grad, t.is_meta)
+                   for n, t in (*model.named_parameters(), *model.named_buffers())])
+
+    assert layout(fast) == layout(plain)
+
+
 def test_every_rule_is_tested_here():
     source = open(__file__, encoding="utf-8").read()
     for func in RULES:

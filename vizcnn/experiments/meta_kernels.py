@@ -33,6 +33,7 @@ aten = torch.ops.aten
 FLOATS = (torch.float32, torch.float16, torch.bfloat16, torch.float64)
 _ACCUMULATE = {torch.float16: torch.float32, torch.bfloat16: torch.float32}
 _INTS = (torch.int64, torch.int32)
+_FLOATS_INTS = FLOATS + _INTS
 _TENSORS = (torch.Tensor, torch.nn.Parameter)
 _META = torch.device("meta")
 
@@ -54,7 +55,7 @@ def channels_last_strides(shape: Sequence[int]) -> tuple[int, ...]:
 
 def _plain(t: object) -> bool:
     """A meta tensor (not a subclass) in a float dtype, with at least one dimension."""
-    return (type(t) in _TENSORS and t.device == _META
+    return (type(t) in _TENSORS and t.is_meta
             and t.dtype in FLOATS and t.dim() > 0)
 
 
@@ -164,7 +165,7 @@ def add_inplace(x, other, *, alpha=1):
     """``x += other`` (residual sums, BN's ``num_batches_tracked += 1``): ``x`` itself, as the
     meta kernel returns it once its checks pass (no int += float, no bool, ``other``
     broadcastable to ``x``); a number, a 0-dim tensor or a meta tensor of ``x``'s dtype."""
-    if type(x) not in _TENSORS or x.device != _META or x.dtype not in FLOATS + _INTS:
+    if type(x) not in _TENSORS or not x.is_meta or x.dtype not in _FLOATS_INTS:
         return None
     floating = x.dtype in FLOATS
     if not (type(alpha) is int or (floating and type(alpha) is float)):
@@ -175,7 +176,7 @@ def add_inplace(x, other, *, alpha=1):
         if other.dim() == 0 and other.dtype in (torch.int64, torch.float64):
             if other.dtype == torch.float64 and not floating:
                 return None
-        elif not (other.device == _META and other.dtype == x.dtype
+        elif not (other.is_meta and other.dtype == x.dtype
                   and _broadcast(x.shape, other.shape) == tuple(x.shape)):
             return None
     elif not (type(other) is int or (floating and type(other) is float)):
@@ -214,6 +215,20 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
             return None
         shape.append((size + 2 * p - span) // s + 1)
     return _new(shape, input.dtype)
+
+
+# --- weight init while a stand-in is built (nothing to fill on meta) ---------------------------
+def uniform_(x, low=0, high=1, generator=None):
+    if generator is not None or not (_plain(x) and _number(low) and _number(high)
+                                     and low <= high):
+        return None
+    return x
+
+
+def normal_(x, mean=0, std=1, *, generator=None):
+    if generator is not None or not (_plain(x) and _number(mean) and _number(std) and std >= 0):
+        return None
+    return x
 
 
 # --- others ----------------------------------------------------------------------------------
@@ -298,7 +313,14 @@ RULES: dict[object, Rule] = {
     aten.mean.dim: mean_dim,
     aten.addmm.default: addmm,
     aten.empty_like.default: empty_like,
+    aten.uniform_.default: uniform_,
+    aten.normal_.default: normal_,
 }
+
+
+# OpOverload hashes in Python (≈ 1 µs, on every op of the pass): look rules up by the
+# overload objects' ids instead (torch keeps one object per overload; RULES keeps them alive)
+_RULES_BY_ID = {id(op): (op, rule) for op, rule in RULES.items()}
 
 
 class ShapeKernels(TorchDispatchMode):
@@ -307,7 +329,11 @@ class ShapeKernels(TorchDispatchMode):
 
     def __init__(self) -> None:
         super().__init__()
-        self.answered: dict[object, int] = {}
+        self._answered: dict[int, int] = {}
+
+    @property
+    def answered(self) -> dict[object, int]:
+        return {_RULES_BY_ID[key][0]: n for key, n in self._answered.items()}
 
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
@@ -323,11 +349,12 @@ class ShapeKernels(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        rule = RULES.get(func)
-        if rule is not None:
-            out = rule(*args, **kwargs)
+        key = id(func)
+        entry = _RULES_BY_ID.get(key)
+        if entry is not None:
+            out = entry[1](*args, **kwargs)
             if out is not None:
-                self.answered[func] = self.answered.get(func, 0) + 1
+                self._answered[key] = self._answered.get(key, 0) + 1
                 return out
         return func(*args, **kwargs)
 

@@ -114,8 +114,10 @@ def stand_in(spec: TraceSpec) -> nn.Module:
                           f"path:function), so that the user's module is never run")
     from vizcnn.api import build_spec
 
-    with torch.device("meta"):
+    with torch.device("meta"), ShapeKernels():     # weight init on meta fills nothing
         model = build_spec(spec.model)
+    if all(t.is_meta for t in (*model.parameters(), *model.buffers())):
+        return model
     return model.to("meta")
 
 
