@@ -232,9 +232,20 @@ def normal_(x, mean=0, std=1, *, generator=None):
 
 
 # --- others ----------------------------------------------------------------------------------
+def _suggests_contiguous(t: torch.Tensor) -> bool:
+    """Surely laid out as contiguous by ``suggest_memory_format`` (which only considers
+    channels-last for 4-D and 5-D tensors): not 4-D/5-D, canonically contiguous, or a
+    contiguous 4-D tensor with more than one channel and column (a channel-split view)."""
+    rank = t.dim()
+    if rank not in (4, 5) or _contiguous(t):
+        return True
+    return rank == 4 and t.is_contiguous() and t.shape[1] > 1 and t.shape[3] > 1
+
+
 def cat(tensors, dim=0):
-    """Contiguous float tensors of one dtype and rank, equal but for ``dim``: contiguous."""
-    if not tensors or not all(_plain(t) and _contiguous(t) for t in tensors):
+    """Float tensors of one dtype and rank, equal but for ``dim``: the meta kernel clones the
+    result to contiguous as soon as one input suggests the contiguous format."""
+    if not tensors or not all(_plain(t) and t.numel() > 0 for t in tensors):
         return None
     first = tensors[0]
     rank, dtype = first.dim(), first.dtype
@@ -245,6 +256,8 @@ def cat(tensors, dim=0):
         return None
     rest = [s for i, s in enumerate(first.shape) if i != dim]
     if any([s for i, s in enumerate(t.shape) if i != dim] != rest for t in tensors):
+        return None
+    if not any(_suggests_contiguous(t) for t in tensors):
         return None
     shape = list(first.shape)
     shape[dim] = sum(t.shape[dim] for t in tensors)
