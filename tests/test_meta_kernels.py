@@ -338,6 +338,31 @@ def test_conv_cases_left_to_the_real_kernel():
                                                 meta(6, 4, 3, 3, dtype=torch.float16)], None)
 
 
+POOLS = [  # input shape, kernel, stride, padding, dilation, ceil_mode
+    ((2, 8, 16, 16), 3, 2, 1, 1, False), ((1, 8, 112, 112), 3, 2, 1, 1, False),
+    ((2, 8, 28, 28), 3, 2, 0, 1, True), ((2, 8, 14, 14), 3, 1, 1, 1, True),
+    ((2, 8, 7, 9), 2, None, 0, 1, False), ((2, 8, 7, 9), 2, None, 0, 1, True),
+    ((2, 8, 10, 11), (3, 2), (2, 1), (1, 0), (2, 1), True), ((1, 1, 3, 3), 3, 3, 1, 1, True),
+    ((2, 3, 5, 5), 5, 1, 2, 1, False),
+    ((2, 8, 5, 5), 2, 2, 1, 1, True)]        # ceil mode: the last window would start in padding
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+@pytest.mark.parametrize("x, kernel, stride, padding, dilation, ceil", POOLS)
+def test_max_pool2d(x, kernel, stride, padding, dilation, ceil, dtype):
+    check(lambda i: F.max_pool2d(i, kernel, stride, padding, dilation, ceil),
+          lambda: [meta(*x, dtype=dtype)], aten.max_pool2d_with_indices.default)
+
+
+def test_max_pool_cases_left_to_the_real_kernel():
+    pool = lambda k, s, p, d=1: lambda i: F.max_pool2d(i, k, s, p, d)  # noqa: E731
+    check(pool(3, 2, 2), lambda: [meta(2, 8, 9, 9)], None)          # padding over half
+    check(pool(5, 1, 0), lambda: [meta(2, 8, 3, 3)], None)          # input too small
+    check(pool(3, 2, 1), lambda: [meta(2, 8, 9, 9, cl=True)], None)
+    check(pool(3, 2, 1), lambda: [meta(8, 9, 9)], None)             # unbatched
+    check(pool(3, 2, 1), lambda: [meta(2, 8, 18, 9)[:, :, ::2]], None)
+
+
 # --- weight init while a stand-in is built ---------------------------------------------------
 def param(*shape: int, dtype: torch.dtype = torch.float32) -> torch.nn.Parameter:
     return torch.nn.Parameter(torch.empty(shape, dtype=dtype, device="meta"))

@@ -217,6 +217,37 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
     return _new(shape, input.dtype)
 
 
+def _pair(values: Sequence[int], least: int) -> tuple[int, int] | None:
+    if len(values) not in (1, 2) or not all(type(v) is int and v >= least for v in values):
+        return None
+    return values[0], values[-1]
+
+
+def max_pool2d_with_indices(x, kernel_size, stride=(), padding=(0,), dilation=(1,),
+                            ceil_mode=False):
+    """Max pooling of a contiguous 4-D float tensor: (output, int64 indices), contiguous, of
+    the pooled size, once the meta kernel's checks hold (padding at most half the kernel)."""
+    if not (_plain(x) and x.dim() == 4 and _contiguous(x) and x.numel() > 0
+            and type(ceil_mode) is bool):
+        return None
+    kernel, pad, dil = _pair(kernel_size, 1), _pair(padding, 0), _pair(dilation, 1)
+    step = kernel if len(stride) == 0 else _pair(stride, 1)
+    if None in (kernel, pad, dil, step):
+        return None
+    shape = [x.shape[0], x.shape[1]]
+    for size, k, p, d, s in zip(x.shape[2:], kernel, pad, dil, step):
+        span = d * (k - 1) + 1
+        if p > span // 2:
+            return None
+        out = (size + 2 * p - span + (s - 1 if ceil_mode else 0)) // s + 1
+        if ceil_mode and (out - 1) * s >= size + p:
+            out -= 1
+        if out < 1:
+            return None
+        shape.append(out)
+    return _new(shape, x.dtype), _new(shape, torch.int64)
+
+
 # --- weight init while a stand-in is built (nothing to fill on meta) ---------------------------
 def uniform_(x, low=0, high=1, generator=None):
     if generator is not None or not (_plain(x) and _number(low) and _number(high)
@@ -325,6 +356,7 @@ RULES: dict[object, Rule] = {
     aten.cat.default: cat,
     aten.mean.dim: mean_dim,
     aten.addmm.default: addmm,
+    aten.max_pool2d_with_indices.default: max_pool2d_with_indices,
     aten.empty_like.default: empty_like,
     aten.uniform_.default: uniform_,
     aten.normal_.default: normal_,
