@@ -218,6 +218,8 @@ def test_add_inplace_counter_and_refusals():
           None)
     check(lambda x, y: x.add_(y), lambda: [nonleaf(2, 4), meta(2, 4, dtype=torch.float16)],
           None)
+    check(lambda x, y: x.add_(y), lambda: [meta(4, 1, grad=False).expand(4, 6),  # overlapping
+                                          meta(4, 6, grad=False)], EITHER)
 
 
 # --- cat, mean, addmm, empty_like, dropout ----------------------------------------------------
@@ -336,6 +338,8 @@ def test_conv_cases_left_to_the_real_kernel():
                                                                     meta(4, 6, 3, 3)], None)
     check(lambda i, k: F.conv2d(i, k), lambda: [meta(2, 4, 8, 8),
                                                 meta(6, 4, 3, 3, dtype=torch.float16)], None)
+    check(lambda i, k: F.conv2d(i, k), lambda: [meta(2, 4, 8, 8), meta(0, 4, 3, 3)], None)
+    check(lambda i, k: F.conv2d(i, k), lambda: [meta(2, 4, 8, 0), meta(6, 4, 3, 1)], None)
 
 
 POOLS = [  # input shape, kernel, stride, padding, dilation, ceil_mode

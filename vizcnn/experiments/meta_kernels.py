@@ -36,6 +36,7 @@ _INTS = (torch.int64, torch.int32)
 _FLOATS_INTS = FLOATS + _INTS
 _TENSORS = (torch.Tensor, torch.nn.Parameter)
 _META = torch.device("meta")
+Tensor = torch.Tensor
 
 Rule = Callable[..., object]   # returns the outputs, or None: "not mine, run the real kernel"
 
@@ -92,8 +93,9 @@ def _broadcast(a: Sequence[int], b: Sequence[int]) -> tuple[int, ...] | None:
 
 
 # --- batch norm (train mode) -----------------------------------------------------------------
-def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
-                      eps):
+def native_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
+                      running_mean: Tensor | None, running_var: Tensor | None, training: bool,
+                      momentum: float, eps: float) -> tuple[Tensor, Tensor, Tensor] | None:
     """(output like the input, save_mean, save_invstd), the last two of shape (C,) in the
     accumulation dtype (float32 for half inputs), as the meta decomposition returns them."""
     if not (training and _plain(input) and input.dim() >= 2 and _dense(input)):
@@ -115,7 +117,7 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
 # --- elementwise -----------------------------------------------------------------------------
 def _unary(*scalar_names: str) -> Rule:
     """A functional unary op: output like a dense float input, scalar arguments numbers."""
-    def rule(x, *scalars, **kwargs):
+    def rule(x: Tensor, *scalars: float, **kwargs: object) -> Tensor | None:
         if len(scalars) > len(scalar_names) or kwargs or not (_plain(x) and _dense(x)) \
                 or not all(_number(s) for s in scalars):
             return None
@@ -125,7 +127,7 @@ def _unary(*scalar_names: str) -> Rule:
 
 def _unary_inplace(*scalar_names: str) -> Rule:
     """The in-place form: the input itself (autograd has cloned it if it needs the original)."""
-    def rule(x, *scalars, **kwargs):
+    def rule(x: Tensor, *scalars: float, **kwargs: object) -> Tensor | None:
         if len(scalars) > len(scalar_names) or kwargs or not (_plain(x) and _dense(x)) \
                 or not all(_number(s) for s in scalars):
             return None
@@ -134,7 +136,7 @@ def _unary_inplace(*scalar_names: str) -> Rule:
 
 
 def _hardtanh(inplace: bool) -> Rule:
-    def rule(x, min_val=-1, max_val=1):
+    def rule(x: Tensor, min_val: float = -1, max_val: float = 1) -> Tensor | None:
         if not (_plain(x) and _dense(x) and _number(min_val) and _number(max_val)
                 and min_val <= max_val):
             return None
@@ -142,13 +144,13 @@ def _hardtanh(inplace: bool) -> Rule:
     return rule
 
 
-def _gelu(x, *, approximate="none"):
+def _gelu(x: Tensor, *, approximate: str = "none") -> Tensor | None:
     if not (_plain(x) and _dense(x) and approximate in ("none", "tanh")):
         return None
     return _like(x)
 
 
-def _binary(a, b, *, alpha=1):
+def _binary(a: Tensor, b: object, *, alpha: object = 1) -> Tensor | None:
     """add/sub/mul/div of two float meta tensors of one dtype: contiguous inputs broadcast to
     a contiguous output; two channels-last inputs of one shape give a channels-last one."""
     if not (_plain(a) and _plain(b) and a.dtype == b.dtype and _number(alpha)):
@@ -161,7 +163,7 @@ def _binary(a, b, *, alpha=1):
     return None
 
 
-def add_inplace(x, other, *, alpha=1):
+def add_inplace(x: Tensor, other: object, *, alpha: object = 1) -> Tensor | None:
     """``x += other`` (residual sums, BN's ``num_batches_tracked += 1``): ``x`` itself, as the
     meta kernel returns it once its checks pass (no int += float, no bool, ``other``
     broadcastable to ``x``); a number, a 0-dim tensor or a meta tensor of ``x``'s dtype."""
@@ -184,8 +186,9 @@ def add_inplace(x, other, *, alpha=1):
     return x
 
 
-def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
-                groups):
+def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Sequence[int],
+                padding: Sequence[int], dilation: Sequence[int], transposed: bool,
+                output_padding: Sequence[int], groups: int) -> Tensor | None:
     """A (not transposed) convolution: the meta kernel's contiguous output of the usual size,
     once the checks it makes hold (channels match the groups, the kernel fits, output > 0)."""
     if transposed or not (_plain(input) and _plain(weight) and input.dtype == weight.dtype):
@@ -194,8 +197,8 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
     if spatial < 1 or weight.dim() != input.dim() or type(groups) is not int or groups < 1:
         return None
     batch, channels, out_channels = input.shape[0], input.shape[1], weight.shape[0]
-    if batch < 1 or channels < 1 or weight.shape[1] * groups != channels \
-            or out_channels % groups:
+    if batch < 1 or channels < 1 or out_channels < 1 or weight.shape[1] * groups != channels \
+            or out_channels % groups or min(input.shape[2:]) < 1 or min(weight.shape[2:]) < 1:
         return None
     if bias is not None and not (_plain(bias) and bias.dtype == input.dtype and bias.dim() == 1
                                  and bias.shape[0] == out_channels):
@@ -218,13 +221,15 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
 
 
 def _pair(values: Sequence[int], least: int) -> tuple[int, int] | None:
+    """A pooling argument given as one or two ints, each at least ``least``."""
     if len(values) not in (1, 2) or not all(type(v) is int and v >= least for v in values):
         return None
     return values[0], values[-1]
 
 
-def max_pool2d_with_indices(x, kernel_size, stride=(), padding=(0,), dilation=(1,),
-                            ceil_mode=False):
+def max_pool2d_with_indices(x: Tensor, kernel_size: Sequence[int], stride: Sequence[int] = (),
+                            padding: Sequence[int] = (0,), dilation: Sequence[int] = (1,),
+                            ceil_mode: bool = False) -> tuple[Tensor, Tensor] | None:
     """Max pooling of a contiguous 4-D float tensor: (output, int64 indices), contiguous, of
     the pooled size, once the meta kernel's checks hold (padding at most half the kernel)."""
     if not (_plain(x) and x.dim() == 4 and _contiguous(x) and x.numel() > 0
@@ -249,14 +254,16 @@ def max_pool2d_with_indices(x, kernel_size, stride=(), padding=(0,), dilation=(1
 
 
 # --- weight init while a stand-in is built (nothing to fill on meta) ---------------------------
-def uniform_(x, low=0, high=1, generator=None):
+def uniform_(x: Tensor, low: float = 0, high: float = 1, generator: object = None
+             ) -> Tensor | None:
     if generator is not None or not (_plain(x) and _number(low) and _number(high)
                                      and low <= high):
         return None
     return x
 
 
-def normal_(x, mean=0, std=1, *, generator=None):
+def normal_(x: Tensor, mean: float = 0, std: float = 1, *, generator: object = None
+            ) -> Tensor | None:
     if generator is not None or not (_plain(x) and _number(mean) and _number(std) and std >= 0):
         return None
     return x
@@ -273,7 +280,7 @@ def _suggests_contiguous(t: torch.Tensor) -> bool:
     return rank == 4 and t.is_contiguous() and t.shape[1] > 1 and t.shape[3] > 1
 
 
-def cat(tensors, dim=0):
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor | None:
     """Float tensors of one dtype and rank, equal but for ``dim``: the meta kernel clones the
     result to contiguous as soon as one input suggests the contiguous format."""
     if not tensors or not all(_plain(t) and t.numel() > 0 for t in tensors):
@@ -295,7 +302,8 @@ def cat(tensors, dim=0):
     return _new(shape, dtype)
 
 
-def mean_dim(x, dim, keepdim=False, *, dtype=None):
+def mean_dim(x: Tensor, dim: Sequence[int] | None, keepdim: bool = False, *,
+             dtype: torch.dtype | None = None) -> Tensor | None:
     """The mean over listed dims of a contiguous float tensor: contiguous, reduced shape."""
     if dtype is not None or not (_plain(x) and _contiguous(x)) or type(keepdim) is not bool \
             or not isinstance(dim, (list, tuple)) or not dim or x.numel() == 0:
@@ -311,7 +319,8 @@ def mean_dim(x, dim, keepdim=False, *, dtype=None):
     return _new(shape, x.dtype)
 
 
-def addmm(bias, mat1, mat2, *, beta=1, alpha=1):
+def addmm(bias: Tensor, mat1: Tensor, mat2: Tensor, *, beta: object = 1, alpha: object = 1
+          ) -> Tensor | None:
     """``bias + mat1 @ mat2`` (a Linear on 2-D input): a contiguous (n, m) output."""
     if not all(_plain(t) for t in (bias, mat1, mat2)) or not _number(beta) \
             or not _number(alpha) or mat1.dim() != 2 or mat2.dim() != 2:
@@ -324,8 +333,9 @@ def addmm(bias, mat1, mat2, *, beta=1, alpha=1):
     return _new(shape, mat1.dtype)
 
 
-def empty_like(x, *, dtype=None, layout=None, device=None, pin_memory=None,
-               memory_format=None):
+def empty_like(x: Tensor, *, dtype: object = None, layout: object = None, device: object = None,
+               pin_memory: object = None, memory_format: object = None) -> Tensor | None:
+    """A new tensor laid out like a dense ``x`` (dropout's mask)."""
     if any(v is not None for v in (dtype, layout, device)) or pin_memory not in (None, False) \
             or memory_format not in (None, torch.preserve_format) or not (_plain(x) and _dense(x)):
         return None
@@ -392,7 +402,8 @@ class ShapeKernels(TorchDispatchMode):
         # do not flag "a dispatch mode is active" to torch.compile (that flag is process-wide)
         return True
 
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+    def __torch_dispatch__(self, func: torch._ops.OpOverload, types: object,
+                           args: tuple = (), kwargs: dict | None = None) -> object:
         kwargs = kwargs or {}
         key = id(func)
         entry = _RULES_BY_ID.get(key)
