@@ -7,7 +7,9 @@ and run forward with grad enabled on the ``meta`` device under
 ``torch.autograd.graph.saved_tensors_hooks``; every tensor autograd packs is recorded once per
 storage (an in-place ReLU and the conv after it save one tensor, not two), parameters and
 buffers are left out (they are counted apart), and each is booked to the innermost module
-running when it was saved. Nothing is allocated and nothing is computed.
+running when it was saved. Nothing is allocated and nothing is computed: the meta ops whose
+PyTorch kernels are slow Python decompositions are answered from shape rules
+(``meta_kernels.ShapeKernels``), below autograd, so autograd saves the same tensors.
 
 Precision:
 
@@ -212,17 +214,6 @@ def _cached_stand_in(model: ModelSpec, dtype: torch.dtype) -> tuple[SavedMeter, 
     return SavedMeter(module), threading.Lock()
 
 
-def measure_saved(model: nn.Module, input_shape: tuple[int, ...], dtype: torch.dtype,
-                  shape_kernels: bool = True) -> tuple[list[SavedByLayer], int]:
-    """``SavedMeter(model).measure(...)``, the hooks removed afterwards (``model`` in train
-    mode)."""
-    meter = SavedMeter(model)
-    try:
-        return meter.measure(input_shape, dtype, shape_kernels)
-    finally:
-        meter.close()
-
-
 def training_memory(trace: Graph, batch: int | None = None, precision: Precision | str =
                     Precision.FP32, optimizer: Optimizer | str = Optimizer.ADAM,
                     shape_kernels: bool = True) -> TrainingMemory:
@@ -301,4 +292,4 @@ def summary_rows(memory: TrainingMemory) -> list[dict[str, object]]:
 
 
 __all__ = ["Optimizer", "Precision", "SavedByLayer", "SavedMeter", "TrainingMemory", "max_batch",
-           "measure_saved", "memory_rows", "stand_in", "summary_rows", "training_memory"]
+           "memory_rows", "stand_in", "summary_rows", "training_memory"]
