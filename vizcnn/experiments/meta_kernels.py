@@ -15,8 +15,9 @@ ops), so the tensors autograd saves — what the saved-tensor hooks measure — 
 only the meta *computation* is skipped. A rule answers only in the plain cases it is written
 and tested for (meta tensors, the same float dtype, contiguous or channels-last layouts,
 valid arguments); anything else, including every call that should raise, goes to the real
-kernel. The one effect left out: train-mode batch norm's ``copy_`` into the running stats,
-which on meta changes nothing but the buffers' version counters.
+kernel. What is left out: the ``copy_`` the decompositions make into existing tensors (train
+batch norm's running stats, weight init's ``uniform_``/``normal_``), which on meta changes
+nothing but version counters, which nothing in the pass reads.
 
 ``tests/test_meta_kernels.py`` checks every rule against the real meta kernel (outputs and
 the tensors autograd saves) and the whole zoo's training memory with and without the mode.
@@ -415,4 +416,4 @@ class ShapeKernels(TorchDispatchMode):
         return func(*args, **kwargs)
 
 
-__all__ = ["FLOATS", "RULES", "ShapeKernels", "channels_last_strides", "contiguous_strides"]
+__all__ = ["RULES", "ShapeKernels"]
