@@ -123,6 +123,51 @@ def test_batch_norm_cases_left_to_the_real_kernel():
     check(lambda x, w, b, rm, rv: F.batch_norm(x, rm, rv, w, b, True), strided, None)
 
 
+# --- layer norm, group norm (modern CNNs' normalisations), instance norm ---------------------
+@pytest.mark.parametrize("dtype", HALVES)
+@pytest.mark.parametrize("shape, norm", [((2, 5, 5, 16), (16,)), ((2, 16, 5, 5), (16, 5, 5)),
+                                         ((3, 7), (7,)), ((1, 1, 1, 8), (8,)), ((4, 6), (4, 6))])
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm(dtype, shape, norm, affine):
+    def make():
+        w, b = (meta(*norm, dtype=dtype), meta(*norm, dtype=dtype)) if affine else (None, None)
+        return [meta(*shape, dtype=dtype), w, b]
+
+    check(lambda x, w, b: F.layer_norm(x, norm, w, b), make, aten.native_layer_norm.default)
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+@pytest.mark.parametrize("shape, groups", [((2, 16, 5, 5), 4), ((2, 16, 5, 5), 1),
+                                           ((2, 16, 5, 5), 16), ((1, 8, 1, 1), 2),
+                                           ((3, 6, 7), 3), ((4, 6), 2)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_group_norm(dtype, shape, groups, affine):
+    c = shape[1]
+
+    def make():
+        w, b = (meta(c, dtype=dtype), meta(c, dtype=dtype)) if affine else (None, None)
+        return [meta(*shape, dtype=dtype), w, b]
+
+    check(lambda x, w, b: F.group_norm(x, groups, w, b), make, aten.native_group_norm.default)
+
+
+def test_norm_cases_left_to_the_real_kernel():
+    check(lambda x: F.layer_norm(x, (5,)), lambda: [meta(2, 16, 5, 5, cl=True)], None)
+    check(lambda x: F.layer_norm(x, (16,)), lambda: [meta(2, 16, 5, 5)], None)   # (5,) ends it
+    check(lambda x, w: F.layer_norm(x, (16,), w), lambda: [meta(2, 5, 16),
+                                                          meta(16, dtype=torch.float16)], None)
+    check(lambda x: aten.native_layer_norm(x, [5], None, None, 1e-5), lambda: [meta(2, 16)],
+          None)                                               # does not end in (5,)
+    # channels-last: torch's group_norm makes the input contiguous before the kernel
+    check(lambda x: F.group_norm(x, 8), lambda: [meta(2, 16, 5, 5, cl=True)],
+          aten.native_group_norm.default)
+    check(lambda x: aten.native_group_norm(x, None, None, 2, 16, 25, 5, 1e-5),
+          lambda: [meta(2, 16, 5, 5)], None)                  # 16 channels, 5 groups
+    check(lambda x: aten.native_group_norm(x, None, None, 2, 16, 24, 4, 1e-5),
+          lambda: [meta(2, 16, 5, 5)], None)                  # inner size is 25
+    check(F.instance_norm, lambda: [meta(2, 16, 5, 5)], aten.native_batch_norm.default)
+
+
 # --- elementwise ------------------------------------------------------------------------------
 UNARY = [
     (torch.relu, aten.relu.default),
@@ -135,6 +180,9 @@ UNARY = [
     (F.elu, aten.elu.default),
     (F.gelu, aten.gelu.default),
     (lambda x: F.gelu(x, approximate="tanh"), aten.gelu.default),
+    (F.mish, aten.mish.default),
+    (F.softplus, aten.softplus.default),
+    (lambda x: F.softplus(x, 2.0, 10), aten.softplus.default),
 ]
 INPLACE = [
     (lambda x: F.hardsigmoid(x, inplace=True), aten.hardsigmoid_.default),
@@ -342,6 +390,25 @@ def test_conv_cases_left_to_the_real_kernel():
     check(lambda i, k: F.conv2d(i, k), lambda: [meta(2, 4, 8, 0), meta(6, 4, 3, 1)], None)
 
 
+@pytest.mark.parametrize("dtype", HALVES)
+@pytest.mark.parametrize("x, size, scale, align", [
+    ((2, 8, 5, 5), None, 2, False), ((2, 8, 5, 5), None, 2, True), ((1, 8, 7, 9), (14, 3), None,
+                                                                  False),
+    ((2, 8, 5, 5), (1, 1), None, False), ((1, 1, 1, 1), None, 3, False),
+    ((2, 8, 6, 6), None, 0.5, False), ((2, 3, 4, 5), (7, 1), None, True)])
+def test_upsample_bilinear(x, size, scale, align, dtype):
+    check(lambda i: F.interpolate(i, size=size, scale_factor=scale, mode="bilinear",
+                                  align_corners=align),
+          lambda: [meta(*x, dtype=dtype)], aten.upsample_bilinear2d.default)
+
+
+def test_upsample_cases_left_to_the_real_kernel():
+    check(lambda i: F.interpolate(i, scale_factor=2, mode="bilinear"),
+          lambda: [meta(2, 8, 5, 5, cl=True)], None)
+    check(lambda i: F.interpolate(i, scale_factor=2, mode="bilinear"),
+          lambda: [meta(2, 8, 10, 5)[:, :, ::2]], None)
+
+
 POOLS = [  # input shape, kernel, stride, padding, dilation, ceil_mode
     ((2, 8, 16, 16), 3, 2, 1, 1, False), ((1, 8, 112, 112), 3, 2, 1, 1, False),
     ((2, 8, 28, 28), 3, 2, 0, 1, True), ((2, 8, 14, 14), 3, 1, 1, 1, True),
@@ -453,6 +520,42 @@ def test_zoo_training_memory_is_unchanged(name):
     plain = training_memory(trace, 2, optimizer="adam", shape_kernels=False)
     assert fast == plain                   # totals and every layer's bytes and tensor count
     assert fast.activation_bytes > 0
+
+
+class ChannelsLastLayerNorm(torch.nn.Module):
+    """ConvNeXt's LayerNorm over channels: permute to NHWC, normalise, permute back."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.norm = torch.nn.LayerNorm(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+def modern_cnn() -> torch.nn.Module:
+    """The ops of newer CNNs the zoo does not have: group and layer norm, Mish, Softplus,
+    bilinear upsampling, SiLU, PReLU."""
+    nn = torch.nn
+    return nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1), nn.GroupNorm(4, 16), nn.Mish(),
+        nn.Conv2d(16, 16, 3, stride=2, padding=1), ChannelsLastLayerNorm(16), nn.Softplus(),
+        nn.Upsample(scale_factor=2, mode="bilinear"), nn.Conv2d(16, 8, 1), nn.SiLU(),
+        nn.PReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10))
+
+
+@pytest.mark.parametrize("precision", list(Precision))
+def test_a_factory_with_newer_ops_is_unchanged(precision):
+    from pathlib import Path
+
+    from vizcnn.spec import ModelSource, ModelSpec
+
+    spec = ModelSpec(ModelSource.FACTORY, f"{Path(__file__).resolve()}:modern_cnn")
+    trace = vizcnn.trace(spec, (2, 3, 32, 32))
+    fast = training_memory(trace, 4, precision)
+    assert fast == training_memory(trace, 4, precision, shape_kernels=False)
+    saving = {layer.module_type for layer in fast.layers}      # bilinear upsampling saves none
+    assert {"GroupNorm", "LayerNorm", "Mish", "Softplus", "PReLU"} <= saving
 
 
 @pytest.mark.parametrize("name, precision", [
