@@ -7,7 +7,9 @@ and run forward with grad enabled on the ``meta`` device under
 ``torch.autograd.graph.saved_tensors_hooks``; every tensor autograd packs is recorded once per
 storage (an in-place ReLU and the conv after it save one tensor, not two), parameters and
 buffers are left out (they are counted apart), and each is booked to the innermost module
-running when it was saved. Nothing is allocated and nothing is computed.
+running when it was saved. Nothing is allocated and nothing is computed: the meta ops whose
+PyTorch kernels are slow Python decompositions are answered from shape rules
+(``meta_kernels.ShapeKernels``), below autograd, so autograd saves the same tensors.
 
 Precision:
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import math
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -35,6 +38,7 @@ import torch
 from torch import nn
 
 from vizcnn.errors import VizcnnError
+from vizcnn.experiments.meta_kernels import ShapeKernels
 from vizcnn.graph import Graph
 from vizcnn.spec import ModelSource, ModelSpec, TraceSpec
 
@@ -112,85 +116,110 @@ def stand_in(spec: TraceSpec) -> nn.Module:
                           f"path:function), so that the user's module is never run")
     from vizcnn.api import build_spec
 
-    with torch.device("meta"):
+    with torch.device("meta"), ShapeKernels():     # weight init on meta fills nothing
         model = build_spec(spec.model)
+    if all(t.is_meta for t in (*model.parameters(), *model.buffers())):
+        return model
     return model.to("meta")
-
-
-@lru_cache(maxsize=8)
-def _cached_stand_in(model: ModelSpec, dtype: torch.dtype) -> tuple[nn.Module, threading.Lock]:
-    """One meta stand-in per (zoo model spec, dtype), reused: building a model costs about as
-    much as a trace. The lock lets one pass at a time hook it (app sessions are threads)."""
-    module = stand_in(TraceSpec(model, (), True))
-    if dtype != torch.float32:
-        module = module.to(dtype)
-    return module, threading.Lock()
 
 
 def _storage(tensor: torch.Tensor) -> int:
     return tensor.untyped_storage()._cdata
 
 
-def _paths(model: nn.Module) -> dict[int, tuple[str, str]]:
-    return {id(m): (name, type(m).__name__) for name, m in model.named_modules()}
+class SavedMeter:
+    """Measures what autograd saves during a train-mode forward of a meta ``model``, booked to
+    the innermost module running. The module hooks, names and parameter counts are set up
+    once, so a cached stand-in is measured again without walking and hooking it each time;
+    ``close`` removes the hooks."""
 
-
-def measure_saved(model: nn.Module, input_shape: tuple[int, ...], dtype: torch.dtype
-                  ) -> tuple[list[SavedByLayer], int]:
-    """Run one forward of a meta ``model`` (train mode, grad on) and record what autograd
-    saves: (bytes per innermost module, bytes of parameters saved, e.g. half weight copies)."""
-    model.train()
-    own = {_storage(t) for t in (*model.parameters(), *model.buffers())}
-    names = _paths(model)
-    stack: list[int] = []
-    seen: set[int] = set()
-    per: dict[int, list[int]] = {}
-    weight_copies = 0
-
-    def pre(module: nn.Module, args: object) -> None:
-        stack.append(id(module))
-
-    def post(module: nn.Module, args: object, out: object) -> None:
-        stack.pop()
-
-    def pack(tensor: torch.Tensor) -> torch.Tensor:
-        nonlocal weight_copies
-        key = _storage(tensor)
-        if key not in seen:
-            seen.add(key)
-            size = tensor.untyped_storage().nbytes()
-            if key in own:
-                if isinstance(tensor, nn.Parameter) and tensor.dtype != torch.float32:
-                    weight_copies += size
-            else:
-                cell = per.setdefault(stack[-1] if stack else id(model), [0, 0])
-                cell[0] += size
-                cell[1] += 1
-        return tensor
-
-    handles = []
-    try:
+    def __init__(self, model: nn.Module) -> None:
+        model.train()
+        self.model = model
+        self.names = {id(m): (name or "(model)", type(m).__name__)
+                      for name, m in model.named_modules()}
+        params = list(model.parameters())
+        trainable = [p for p in params if p.requires_grad]
+        self.params = sum(p.numel() for p in params)
+        self.trainable_params = sum(p.numel() for p in trainable)
+        self.trainable_tensors = len(trainable)
+        self.buffer_bytes = sum(b.numel() * 4 if b.is_floating_point()   # float32, as in the
+                                else b.numel() * b.element_size()        # fp32 model
+                                for b in model.buffers())
+        self._own = {_storage(t) for t in (*params, *model.buffers())}
+        self._stack: list[int] = []
+        self._handles = []
         for module in model.modules():
-            handles.append(module.register_forward_pre_hook(pre))
-            handles.append(module.register_forward_hook(post))
-        x = torch.empty(input_shape, dtype=dtype, device="meta")
-        with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-            model(x)
-    except RuntimeError as error:
-        raise VizcnnError(f"the training-memory pass failed at batch {input_shape[0]}: "
-                          f"{str(error).splitlines()[0]}") from None
-    finally:
-        for handle in handles:
+            self._handles.append(module.register_forward_pre_hook(self._enter))
+            self._handles.append(module.register_forward_hook(self._leave))
+
+    def _enter(self, module: nn.Module, args: object) -> None:
+        self._stack.append(id(module))
+
+    def _leave(self, module: nn.Module, args: object, out: object) -> None:
+        self._stack.pop()
+
+    def close(self) -> None:
+        for handle in self._handles:
             handle.remove()
-    layers = [SavedByLayer(names[k][0] or "(model)", names[k][1], b, n)
-              for k, (b, n) in per.items()]
-    return layers, weight_copies
+        self._handles.clear()
+
+    def measure(self, input_shape: tuple[int, ...], dtype: torch.dtype,
+                shape_kernels: bool = True) -> tuple[list[SavedByLayer], int]:
+        """One forward (grad on) under saved-tensor hooks: (bytes per innermost module, bytes
+        of parameters saved, e.g. half weight copies). ``shape_kernels`` answers the slow meta
+        ops from shape rules (``meta_kernels``): the same saved tensors, measured the same
+        way; off, every op runs PyTorch's own meta kernel."""
+        stack, own, root = self._stack, self._own, id(self.model)
+        stack.clear()                       # a failed pass may have left modules on it
+        seen: set[int] = set()
+        per: dict[int, list[int]] = {}
+        weight_copies = 0
+
+        def pack(tensor: torch.Tensor) -> torch.Tensor:
+            nonlocal weight_copies
+            storage = tensor.untyped_storage()
+            key = storage._cdata
+            if key not in seen:
+                seen.add(key)
+                if key in own:
+                    if isinstance(tensor, nn.Parameter) and tensor.dtype != torch.float32:
+                        weight_copies += storage.nbytes()
+                else:
+                    cell = per.setdefault(stack[-1] if stack else root, [0, 0])
+                    cell[0] += storage.nbytes()
+                    cell[1] += 1
+            return tensor
+
+        try:
+            x = torch.empty(input_shape, dtype=dtype, device="meta")
+            with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(
+                    pack, lambda t: t), ShapeKernels() if shape_kernels else nullcontext():
+                self.model(x)
+        except RuntimeError as error:
+            raise VizcnnError(f"the training-memory pass failed at batch {input_shape[0]}: "
+                              f"{str(error).splitlines()[0]}") from None
+        layers = [SavedByLayer(*self.names[k], b, n) for k, (b, n) in per.items()]
+        return layers, weight_copies
+
+
+@lru_cache(maxsize=8)
+def _cached_stand_in(model: ModelSpec, dtype: torch.dtype) -> tuple[SavedMeter, threading.Lock]:
+    """One hooked meta stand-in per (zoo model spec, dtype), reused: building a model costs
+    about as much as a trace. The lock lets one pass at a time run it (app sessions are
+    threads)."""
+    module = stand_in(TraceSpec(model, (), True))
+    if dtype != torch.float32:
+        module = module.to(dtype)
+    return SavedMeter(module), threading.Lock()
 
 
 def training_memory(trace: Graph, batch: int | None = None, precision: Precision | str =
-                    Precision.FP32, optimizer: Optimizer | str = Optimizer.ADAM
-                    ) -> TrainingMemory:
-    """Training-step memory of the traced model at ``batch`` (default: the traced batch)."""
+                    Precision.FP32, optimizer: Optimizer | str = Optimizer.ADAM,
+                    shape_kernels: bool = True) -> TrainingMemory:
+    """Training-step memory of the traced model at ``batch`` (default: the traced batch).
+    ``shape_kernels=False`` runs every meta op through PyTorch's own kernel (same figures,
+    several times slower; the tests compare the two)."""
     if trace.spec is None:
         raise VizcnnError("this trace records no spec: trace a zoo name or a factory")
     precision, optimizer = Precision(precision), Optimizer(optimizer)
@@ -201,23 +230,19 @@ def training_memory(trace: Graph, batch: int | None = None, precision: Precision
         raise VizcnnError(f"batch must be a positive integer, got {batch!r}")
     shape = (batch, *shape[1:])
     if trace.spec.model.source is ModelSource.ZOO:
-        model, lock = _cached_stand_in(trace.spec.model, precision.compute_dtype)
+        meter, lock = _cached_stand_in(trace.spec.model, precision.compute_dtype)
     else:   # a factory's file may change between calls: build it afresh (a module raises)
-        model, lock = stand_in(trace.spec).to(precision.compute_dtype), threading.Lock()
-    params = list(model.parameters())
-    trainable = [p for p in params if p.requires_grad]
-    n_params = sum(p.numel() for p in params)
-    n_train = sum(p.numel() for p in trainable)
-    buffer_bytes = sum(b.numel() * 4 if b.is_floating_point() else b.numel() * b.element_size()
-                       for b in model.buffers())   # float32 buffers, as in the fp32 model
+        meter = SavedMeter(stand_in(trace.spec).to(precision.compute_dtype))
+        lock = threading.Lock()
     with lock:
-        layers, copies = measure_saved(model, shape, precision.compute_dtype)
+        layers, copies = meter.measure(shape, precision.compute_dtype, shape_kernels)
+    n_params, n_train = meter.params, meter.trainable_params
     states = optimizer.states_per_param * n_train * 4
     if optimizer in (Optimizer.ADAM, Optimizer.ADAMW):
-        states += 4 * len(trainable)    # one float32 step per parameter tensor
+        states += 4 * meter.trainable_tensors    # one float32 step per parameter tensor
     return TrainingMemory(
         trace.model, shape, batch, precision, optimizer, n_params, n_train,
-        param_bytes=n_params * 4, buffer_bytes=buffer_bytes, grad_bytes=n_train * 4,
+        param_bytes=n_params * 4, buffer_bytes=meter.buffer_bytes, grad_bytes=n_train * 4,
         optimizer_bytes=states, weight_copy_bytes=copies,
         activation_bytes=sum(layer.bytes for layer in layers), layers=tuple(layers))
 
@@ -266,5 +291,5 @@ def summary_rows(memory: TrainingMemory) -> list[dict[str, object]]:
     return rows
 
 
-__all__ = ["Optimizer", "Precision", "SavedByLayer", "TrainingMemory", "max_batch",
-           "measure_saved", "memory_rows", "stand_in", "summary_rows", "training_memory"]
+__all__ = ["Optimizer", "Precision", "SavedByLayer", "SavedMeter", "TrainingMemory", "max_batch",
+           "memory_rows", "stand_in", "summary_rows", "training_memory"]
