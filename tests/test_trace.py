@@ -274,11 +274,11 @@ def test_concurrent_traces_in_threads_agree() -> None:
 def test_zoo_traces_share_one_build_and_never_change_it() -> None:
     """A zoo name is built once per spec; traces in train and eval mode, in several threads,
     run stand-ins of that build and leave it exactly as it was."""
-    from vizcnn.api import _zoo_prototype, zoo_spec
+    from vizcnn.api import shared_zoo_build, zoo_spec
 
     spec = zoo_spec("googlenet")
     first = vizcnn.trace(spec, (1, 3, 224, 224))
-    prototype = _zoo_prototype(spec)
+    prototype = shared_zoo_build(spec)
     flags = [m.training for m in prototype.modules()]
     tensors = [id(t) for t in (*prototype.parameters(), *prototype.buffers())]
     results: list = [None] * 4
@@ -291,7 +291,7 @@ def test_zoo_traces_share_one_build_and_never_change_it() -> None:
         th.start()
     for th in threads:
         th.join()
-    assert _zoo_prototype(spec) is prototype
+    assert shared_zoo_build(spec) is prototype
     assert [m.training for m in prototype.modules()] == flags
     assert [id(t) for t in (*prototype.parameters(), *prototype.buffers())] == tensors
     assert not any("forward" in m.__dict__ or m._forward_hooks or m._forward_pre_hooks

@@ -147,10 +147,10 @@ def build_spec(spec: ModelSpec) -> nn.Module:
 
 
 @lru_cache(maxsize=32)
-def _zoo_prototype(spec: ModelSpec) -> nn.Module:
+def shared_zoo_build(spec: ModelSpec) -> nn.Module:
     """One meta build per zoo spec, kept: building costs more than a trace itself (ResNet-50
-    ≈12 ms against a 1.6 ms stand-in). Traces in any thread share it, so it is never run:
-    each trace runs a stand-in of it, like any user's module."""
+    ≈12 ms against a 1.6 ms stand-in). Every thread shares it, so it is never run or changed:
+    whatever runs a zoo model runs a stand-in of it (``standin.stand_in``), like any user's."""
     return build_spec(spec)
 
 
@@ -190,7 +190,7 @@ def trace(
         if model_spec.source is ModelSource.ZOO:
             key_blocks = model_card(model_spec.name).key_blocks
             training = bool(training)  # a zoo model is traced for inference unless asked
-        model = (_zoo_prototype(model_spec) if model_spec.source is ModelSource.ZOO
+        model = (shared_zoo_build(model_spec) if model_spec.source is ModelSource.ZOO
                  else build_spec(model_spec))
     elif isinstance(model, nn.Module):
         model_spec = ModelSpec(ModelSource.MODULE, type(model).__name__)

@@ -37,6 +37,7 @@ from functools import lru_cache
 import torch
 from torch import nn
 
+from vizcnn import standin
 from vizcnn.errors import VizcnnError
 from vizcnn.experiments.meta_kernels import ShapeKernels
 from vizcnn.graph import Graph
@@ -114,8 +115,10 @@ def stand_in(spec: TraceSpec) -> nn.Module:
         raise VizcnnError(f"{spec.model.name} was traced from a live module: training memory "
                           f"needs a model vizcnn can build again (a zoo name or a factory "
                           f"path:function), so that the user's module is never run")
-    from vizcnn.api import build_spec
+    from vizcnn.api import build_spec, shared_zoo_build
 
+    if spec.model.source is ModelSource.ZOO:   # a private copy of the build the trace kept
+        return standin.stand_in(shared_zoo_build(spec.model), standin.meta_tensor)
     with torch.device("meta"), ShapeKernels():     # weight init on meta fills nothing
         model = build_spec(spec.model)
     if all(t.is_meta for t in (*model.parameters(), *model.buffers())):
