@@ -11,11 +11,148 @@
 (function (root) {
   "use strict";
 
-  let vizPromise = null;
-  function viz() {
-    if (vizPromise === null) vizPromise = root.Viz.instance();
-    return vizPromise;
+  /* What a layout worker runs after Viz.js: lay out each DOT text it is sent, answer SVG. */
+  function workerMain() {
+    self.Viz.instance().then((viz) => {
+      self.onmessage = (e) => {
+        let answer;
+        try {
+          answer = { id: e.data.id, svg: viz.renderString(e.data.dot, { format: "svg" }) };
+        } catch (error) {
+          answer = { id: e.data.id, error: String(error && error.message ? error.message : error) };
+        }
+        self.postMessage(answer);
+      };
+      self.postMessage({ ready: true });
+    });
   }
+
+  /* Graphviz (WASM) in a Web Worker where the page allows one, so a big layout does not
+   * freeze the page and views can be laid out ahead; else on the page's own thread. Each
+   * engine compiles the WASM once per page. */
+  class Engine {
+    constructor(mayUseWorker) {
+      this.jobs = new Map();
+      this.count = 0;
+      this.worker = null;
+      this.viz = null;
+      this.ready = mayUseWorker ? this.startWorker() : this.startLocal();
+    }
+
+    startLocal() {
+      return root.Viz.instance().then((viz) => { this.viz = viz; });
+    }
+
+    startWorker() {
+      const factory = root.vizcnnVizFactory;
+      if (typeof Worker === "undefined" || typeof Blob === "undefined" || !factory) {
+        return this.startLocal();
+      }
+      let worker;
+      try {
+        const code = `(${factory.toString()}).call(self);\n(${workerMain.toString()})();\n`;
+        worker = new Worker(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
+      } catch (error) {
+        return this.startLocal();   // blob workers refused (a strict notebook page)
+      }
+      return new Promise((resolve) => {
+        worker.onmessage = (e) => {
+          if (!e.data.ready) return;
+          this.worker = worker;
+          worker.onmessage = (m) => this.answer(m.data);
+          resolve();
+        };
+        worker.onerror = () => {
+          worker.terminate();
+          resolve(this.startLocal());
+        };
+      });
+    }
+
+    get threaded() {
+      return this.worker !== null;
+    }
+
+    /* The SVG text of one DOT text (a promise). */
+    layout(dot) {
+      return this.ready.then(() => {
+        if (!this.worker) return this.viz.renderString(dot, { format: "svg" });
+        return new Promise((resolve, reject) => {
+          const id = ++this.count;
+          this.jobs.set(id, { resolve, reject });
+          this.worker.postMessage({ id, dot });
+        });
+      });
+    }
+
+    answer(message) {
+      const job = this.jobs.get(message.id);
+      this.jobs.delete(message.id);
+      if (message.error !== undefined) job.reject(new Error(message.error));
+      else job.resolve(message.svg);
+    }
+  }
+
+  /* Layouts of the page, shared by every viewer on it (an app rerun mounts a new one): the
+   * SVG text of recent DOT texts, the layouts under way, one engine for what is to be drawn
+   * now and one, started when first needed, for views laid out ahead of a click. */
+  const CACHED_LAYOUTS = 24;
+  const layouts = {
+    done: new Map(), running: new Map(), now: null, ahead: null, queue: [], busy: false,
+
+    get(dot, urgent) {
+      if (this.done.has(dot)) {
+        const svg = this.done.get(dot);
+        this.done.delete(dot);   // the most recent last
+        this.done.set(dot, svg);
+        return { svg: Promise.resolve(svg), cached: true };
+      }
+      if (this.running.has(dot)) return { svg: this.running.get(dot), cached: false };
+      if (this.now === null) this.now = new Engine(true);
+      const engine = urgent || this.ahead === null ? this.now : this.ahead;
+      const svg = engine.layout(dot).then((text) => {
+        this.done.set(dot, text);
+        while (this.done.size > CACHED_LAYOUTS) this.done.delete(this.done.keys().next().value);
+        return text;
+      }).finally(() => this.running.delete(dot));
+      this.running.set(dot, svg);
+      return { svg, cached: false };
+    },
+
+    /* Lay these DOT texts out ahead, one at a time, in order, replacing the last wish list;
+     * ``idle`` hears when none is left. Only with workers (ahead on the page's own thread
+     * would freeze it), in a second worker started after the page's first layout. */
+    prefetch(dots, idle) {
+      this.queue = dots.filter((d) => !this.done.has(d) && !this.running.has(d));
+      this.onIdle = idle;
+      if (this.now === null || !this.now.threaded) {
+        this.queue = [];
+      } else if (this.ahead === null) {
+        this.ahead = new Engine(true);
+      }
+      this.pump();
+    },
+
+    pump() {
+      if (this.busy) return;
+      if (!this.queue.length) {
+        if (this.onIdle) this.onIdle();
+        return;
+      }
+      this.busy = true;
+      this.ahead.ready.then(() => {
+        const dot = this.queue.shift();
+        const job = dot !== undefined && this.ahead.threaded ? this.get(dot, false).svg
+          : Promise.resolve();
+        if (!this.ahead.threaded) this.queue = [];
+        return job.catch(() => null);
+      }).then(() => {
+        this.busy = false;
+        this.pump();
+      });
+    },
+  };
+  const AHEAD_BLOCKS = 4;   // closed blocks in view laid out opened ahead of a click
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -62,6 +199,7 @@
       this.highlighted = new Set();
       this.pz = null;
       this.renders = 0;
+      this.lookAhead = true;   // lay out likely next views while idle (tests may turn it off)
       this.build(element);
       this.draw(null);
     }
@@ -123,6 +261,7 @@
       this.stage = el("div", { class: "vzv-stage" });
       if (this.options.height) this.stage.style.height = this.options.height;
       this.mini = el("div", { class: "vzv-mini", hidden: "" });
+      this.buildMiniFrame();
       this.busy = el("div", { class: "vzv-busy" }, this.w("viewer.loading"));
       this.stage.append(this.mini, this.busy);
       this.details = el("aside", { class: "vzv-details", hidden: "" });
@@ -187,36 +326,81 @@
       this.root.setAttribute("data-state", "loading");
       this.busy.hidden = false;
       const opened = Array.from(this.open);
-      const dot = root.vizcnnEmit.emit(this.data.vm, opened, this.fold);
-      const emitted = performance.now();
-      this.visible = root.vizcnnEmit.visibleBoxes(this.data.vm, opened, this.fold);
+      const emitted = root.vizcnnEmit.emitWithBoxes(this.data.vm, opened, this.fold);
+      const dot = emitted.dot;
+      this.visible = emitted;
+      const emittedAt = performance.now();
       const ticket = ++this.renders;
-      viz().then((instance) => {
+      const job = layouts.get(dot, true);
+      job.svg.then((text) => {
         if (ticket !== this.renders) return;   // a newer state was asked for meanwhile
-        const ready = performance.now();
-        const svg = instance.renderSVGElement(dot);
         const laid = performance.now();
-        this.show(svg);
-        const shown = performance.now();
-        this.timings = { emit_ms: emitted - started, wasm_ms: ready - emitted,
-                         layout_ms: laid - ready, show_ms: shown - laid,
-                         total_ms: shown - started, boxes: this.visible.boxes.length,
-                         cause: cause || "mount" };
-        this.root.setAttribute("data-timings", JSON.stringify(this.timings));
-        this.root.setAttribute("data-open", JSON.stringify(Array.from(this.open).sort()));
-        // counted over the page, so a viewer mounted again (a rerun of the app) counts on
-        root.vizcnnDraws = (root.vizcnnDraws || 0) + 1;
-        this.root.setAttribute("data-renders", String(root.vizcnnDraws));
-        this.busy.hidden = true;
-        this.root.setAttribute("data-state", "ready");
+        this.show(text);
         if (after) after();
-        if (cause && this.options.onState) {
-          this.options.onState({ open: this.openList(), fold: this.fold });
-        }
+        const shown = performance.now();
+        // ready once the browser has painted it (a frame, then the task after the frame)
+        requestAnimationFrame(() => setTimeout(() => {
+          if (ticket !== this.renders) return;
+          const painted = performance.now();
+          this.timings = { emit_ms: emittedAt - started, layout_ms: laid - emittedAt,
+                           show_ms: shown - laid, paint_ms: painted - shown,
+                           total_ms: painted - started, boxes: this.visible.boxes.length,
+                           cached: job.cached, worker: layouts.now.threaded,
+                           cause: cause || "mount" };
+          this.root.setAttribute("data-timings", JSON.stringify(this.timings));
+          this.root.setAttribute("data-open", JSON.stringify(Array.from(this.open).sort()));
+          // counted over the page, so a viewer mounted again (a rerun of the app) counts on
+          root.vizcnnDraws = (root.vizcnnDraws || 0) + 1;
+          this.root.setAttribute("data-renders", String(root.vizcnnDraws));
+          this.busy.hidden = true;
+          this.root.setAttribute("data-state", "ready");
+          if (cause && this.options.onState) {
+            this.options.onState({ open: this.openList(), fold: this.fold });
+          }
+          this.drawMini();
+          this.layAhead();
+        }, 0));
       }).catch((error) => {
+        if (ticket !== this.renders) return;
         this.busy.hidden = false;
         this.busy.textContent = String(error && error.message ? error.message : error);
         this.root.setAttribute("data-state", "error");
+      });
+    }
+
+    /* The DOT text of the view with ``path`` opened (one level) or, with ``close``, closed. */
+    dotWith(path, close) {
+      const saved = this.open;
+      this.open = new Set(saved);
+      if (close) this.closeBlock(path);
+      else this.openBlock(path);
+      const dot = root.vizcnnEmit.emit(this.data.vm, Array.from(this.open), this.fold);
+      this.open = saved;
+      return dot;
+    }
+
+    /* While the person looks, lay out the views a click would ask for next: the hovered box
+     * first, then the closed blocks nearest the middle of the stage. data-ahead says when
+     * nothing more is being laid out (the browser tests wait on it). */
+    layAhead(first) {
+      if (!this.svg || !this.lookAhead) return;
+      this.root.setAttribute("data-ahead", "busy");
+      const stage = this.stage.getBoundingClientRect();
+      const cx = stage.left + stage.width / 2, cy = stage.top + stage.height / 2;
+      const near = [];
+      for (const g of this.svg.querySelectorAll("[data-block], [data-fold]")) {
+        const r = g.getBoundingClientRect();
+        if (r.bottom < stage.top || r.top > stage.bottom || r.right < stage.left
+            || r.left > stage.right) continue;
+        const path = g.getAttribute("data-block") || g.getAttribute("data-fold").split("..")[0];
+        near.push([Math.hypot(r.left + r.width / 2 - cx, r.top + r.height / 2 - cy), path]);
+      }
+      near.sort((a, b) => a[0] - b[0]);
+      const dots = near.slice(0, AHEAD_BLOCKS).map(([, path]) => this.dotWith(path, false));
+      if (first) dots.unshift(first);
+      const renders = this.renders;
+      layouts.prefetch(dots, () => {
+        if (renders === this.renders) this.root.setAttribute("data-ahead", "idle");
       });
     }
 
@@ -225,7 +409,10 @@
       return order.filter((p) => this.open.has(p));
     }
 
-    show(svg) {
+    show(text) {
+      const holder = document.createElement("div");
+      holder.innerHTML = text;
+      const svg = holder.querySelector("svg");
       const previous = this.svg;
       const keep = previous && this.pz ? { real: this.sizes().realZoom, pan: this.pz.getPan() }
         : null;
@@ -242,6 +429,7 @@
       const vb = svg.viewBox.baseVal;   // live: svg-pan-zoom removes the attribute
       this.viewBox = { x: vb.x, y: vb.y, width: vb.width, height: vb.height };
       this.tag(svg);
+      this.fitTexts(svg);
       this.pz = root.svgPanZoom(svg, {
         zoomEnabled: true, panEnabled: true, controlIconsEnabled: false, dblClickZoomEnabled: false,
         mouseWheelZoomEnabled: true, preventMouseEventsDefault: true, zoomScaleSensitivity: 0.25,
@@ -252,7 +440,7 @@
       const fitted = this.pz.getSizes().realZoom;
       this.pz.setMaxZoom(Math.max(2, 8 / fitted));
       this.pz.setMinZoom(Math.min(0.5, 0.02 / fitted));
-      this.buildMini(svg);
+      this.miniBox = null;
       if (keep && this.keepView) {   // a click: the same scale and place as before it
         this.zoomTo(keep.real);
         this.pz.pan(keep.pan);
@@ -262,6 +450,52 @@
       }
       this.keepView = false;
       this.applyHighlight();
+    }
+
+    /* Text that the browser draws wider than Graphviz measured it (Chinese, which Graphviz's
+     * built-in metrics do not cover, or a reader without Helvetica-wide fonts) is squeezed
+     * into the room the layout gave it: up to the next piece of its line, or the box's edge. */
+    fitTexts(svg) {
+      const frames = new Map();
+      for (const c of svg.querySelectorAll("g.cluster")) {
+        frames.set(c.querySelector("title").textContent, c);
+      }
+      for (const g of svg.querySelectorAll("g.node, g.cluster")) {
+        const texts = Array.from(g.querySelectorAll("text"));
+        if (!texts.length) continue;
+        // the outline: the widest shape (a table's frame, not its chips), or for a node with
+        // a frame of its own (the legend) that frame's
+        const own = frames.get("cluster_" + g.querySelector("title").textContent);
+        let box = null;
+        for (const shape of (own || g).querySelectorAll("path, polygon, ellipse")) {
+          const b = shape.getBBox();
+          if (box === null || b.width > box.width) box = b;
+        }
+        if (box === null) continue;
+        const left = box.x + 2, right = box.x + box.width - 2;
+        const lines = new Map();
+        for (const t of texts) {
+          const y = t.getAttribute("y");
+          if (!lines.has(y)) lines.set(y, []);
+          lines.get(y).push(t);
+        }
+        for (const line of lines.values()) {
+          line.sort((a, b) => a.x.baseVal[0].value - b.x.baseVal[0].value);
+          line.forEach((t, i) => {
+            const x = t.x.baseVal[0].value;
+            const anchor = t.getAttribute("text-anchor");
+            let room;
+            if (anchor === "middle") room = 2 * Math.min(x - left, right - x);
+            else if (anchor === "start") {
+              room = (i + 1 < line.length ? line[i + 1].x.baseVal[0].value : right) - x;
+            } else return;
+            if (room > 4 && t.getComputedTextLength() > room + 0.5) {
+              t.setAttribute("textLength", room.toFixed(2));
+              t.setAttribute("lengthAdjust", "spacingAndGlyphs");
+            }
+          });
+        }
+      }
     }
 
     /* What each SVG group stands for: a leaf layer, a closed block, a fold or an open frame. */
@@ -297,6 +531,16 @@
         const g = e.target.closest("[data-layer], [data-block], [data-fold], [data-frame]");
         if (g) this.hover(g);
       });
+      svg.addEventListener("mouseover", (e) => {   // what a click here would draw, ahead
+        const g = e.target.closest("[data-block], [data-fold], [data-frame]");
+        if (!g || g === this.hovered) return;
+        this.hovered = g;
+        if (g.hasAttribute("data-frame")) this.layAhead(this.dotWith(g.getAttribute("data-frame"), true));
+        else {
+          const path = g.getAttribute("data-block") || g.getAttribute("data-fold").split("..")[0];
+          this.layAhead(this.dotWith(path, false));
+        }
+      });
     }
 
     clicked(g) {
@@ -329,6 +573,13 @@
     }
 
     // --- views ------------------------------------------------------------------------
+    /* The details panel came or went: svg-pan-zoom keeps the stage's size, tell it. */
+    stageResized() {
+      if (!this.pz) return;
+      this.pz.resize();
+      this.updateMini();
+    }
+
     sizes() {
       return this.pz.getSizes();
     }
@@ -398,57 +649,91 @@
     }
 
     // --- minimap ----------------------------------------------------------------------
-    buildMini(svg) {
-      this.mini.innerHTML = "";
-      const vb = this.viewBox;
-      const copy = el("div", { class: "vzv-mini-graph" });
-      const ns = "http://www.w3.org/2000/svg";
-      const small = document.createElementNS(ns, "svg");
-      small.setAttribute("viewBox", `${vb.x} ${vb.y} ${vb.width} ${vb.height}`);
-      small.setAttribute("preserveAspectRatio", "xMidYMid meet");
-      const graph = svg.querySelector("g.graph");
-      if (graph) {
-        const clone = graph.cloneNode(true);
-        for (const t of clone.querySelectorAll("text")) t.remove();
-        for (const g of clone.querySelectorAll("[data-layer], [data-block], [data-fold], [data-frame]")) {
-          for (const a of ["data-layer", "data-block", "data-fold", "data-frame"]) g.removeAttribute(a);
-        }
-        small.appendChild(clone);
-      }
-      this.miniRect = document.createElementNS(ns, "rect");
-      this.miniRect.setAttribute("class", "vzv-mini-view");
-      small.appendChild(this.miniRect);
-      copy.appendChild(small);
-      this.mini.appendChild(copy);
-      this.miniSvg = small;
+    /* The overview is a canvas of the boxes and frames (drawn once per layout, after the
+     * layout is on screen) under a rectangle for the view: panning moves the rectangle only,
+     * nothing of the drawing is painted twice. */
+    buildMiniFrame() {
+      this.miniCanvas = el("canvas", { class: "vzv-mini-graph" });
+      this.miniRect = el("div", { class: "vzv-mini-view" });
+      this.mini.append(this.miniCanvas, this.miniRect);
       const jump = (e) => {
-        const r = small.getBoundingClientRect();
-        const scale = Math.min(r.width / vb.width, r.height / vb.height);
-        const offX = (r.width - vb.width * scale) / 2, offY = (r.height - vb.height * scale) / 2;
-        const gx = (e.clientX - r.left - offX) / scale + vb.x;
-        const gy = (e.clientY - r.top - offY) / scale + vb.y;
+        if (!this.pz) return;
+        const { scale, offX, offY } = this.miniScale();
+        const box = this.mini.getBoundingClientRect();   // where it is now (the page scrolls)
+        const vb = this.viewBox;
+        const gx = (e.clientX - box.left - offX) / scale + vb.x;
+        const gy = (e.clientY - box.top - offY) / scale + vb.y;
         const s = this.sizes();
         this.pz.pan({ x: s.width / 2 - gx * s.realZoom, y: s.height / 2 - gy * s.realZoom });
+        e.preventDefault();
       };
       let dragging = false;
-      small.addEventListener("pointerdown", (e) => { dragging = true; jump(e); });
-      small.addEventListener("pointermove", (e) => { if (dragging) jump(e); });
+      this.mini.addEventListener("pointerdown", (e) => { dragging = true; jump(e); });
+      this.mini.addEventListener("pointermove", (e) => { if (dragging) jump(e); });
       window.addEventListener("pointerup", () => { dragging = false; });
     }
 
+    drawMini() {
+      const svg = this.svg;
+      if (!svg || this.mini.hidden || this.miniDrawn === svg) return;
+      this.miniDrawn = svg;
+      const { scale, offX, offY, box } = this.miniScale();
+      const ratio = window.devicePixelRatio || 1;
+      const canvas = this.miniCanvas;
+      canvas.width = Math.round(box.width * ratio);
+      canvas.height = Math.round(box.height * ratio);
+      const ctx = canvas.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      const vb = this.viewBox;
+      const inner = svg.querySelector("g.graph");
+      const t = inner && inner.transform.baseVal.consolidate();
+      const ox = t ? t.matrix.e : 0, oy = t ? t.matrix.f : 0;
+      const rect = (g) => {
+        const b = g.getBBox();
+        return [offX + (b.x + ox - vb.x) * scale, offY + (b.y + oy - vb.y) * scale,
+                Math.max(1, b.width * scale), Math.max(1, b.height * scale)];
+      };
+      ctx.strokeStyle = "#8c959f";
+      ctx.lineWidth = 1;
+      for (const g of svg.querySelectorAll("g.cluster")) ctx.strokeRect(...rect(g));
+      for (const g of svg.querySelectorAll("g.node")) {
+        const shape = g.querySelector("path, polygon, ellipse");
+        const fill = shape && shape.getAttribute("fill");
+        ctx.fillStyle = fill && fill !== "none" ? fill : "#8c959f";
+        ctx.fillRect(...rect(g));
+      }
+    }
+
+    /* Graph units to minimap pixels: the boxes are fitted and centred in the minimap (its
+     * size is kept: reading it during a pan would make the browser lay the page out). */
+    miniScale() {
+      if (!this.miniBox) this.miniBox = this.mini.getBoundingClientRect();
+      const box = this.miniBox, vb = this.viewBox;
+      const scale = Math.min(box.width / vb.width, box.height / vb.height);
+      return { scale, box, offX: (box.width - vb.width * scale) / 2,
+               offY: (box.height - vb.height * scale) / 2 };
+    }
+
     updateMini() {
-      if (!this.pz || !this.miniRect) return;
+      if (!this.pz) return;
       const s = this.sizes();
       const pan = this.pz.getPan();
+      const vb = this.viewBox;
       const x = -pan.x / s.realZoom, y = -pan.y / s.realZoom;
       const w = s.width / s.realZoom, h = s.height / s.realZoom;
-      const vb = this.viewBox;
       const bigger = w < vb.width * 0.98 || h < vb.height * 0.98;
-      this.mini.hidden = !bigger;
-      this.miniRect.setAttribute("x", x);
-      this.miniRect.setAttribute("y", y);
-      this.miniRect.setAttribute("width", w);
-      this.miniRect.setAttribute("height", h);
+      if (this.mini.hidden === bigger) {
+        this.mini.hidden = !bigger;
+        this.miniBox = null;
+        if (bigger && this.root.dataset.state === "ready") this.drawMini();
+      }
+      if (!bigger) return;
+      const { scale, offX, offY } = this.miniScale();
+      const style = this.miniRect.style;
+      style.left = `${offX + (x - vb.x) * scale}px`;
+      style.top = `${offY + (y - vb.y) * scale}px`;
+      style.width = `${w * scale}px`;
+      style.height = `${h * scale}px`;
     }
 
     // --- search, details, highlight -----------------------------------------------------
@@ -509,8 +794,8 @@
       if (found.length === 1) {
         this.reveal(found[0]);
         this.draw("search", () => {
+          this.showDetails(found[0]);   // first: the panel narrows the stage it centres in
           this.focus(this.groupOf(found), this.visible.boxOf[this.nodeIndex.get(found[0])]);
-          this.showDetails(found[0]);
         });
         return;
       }
@@ -556,7 +841,10 @@
       const head = el("div", { class: "vzv-details-head" });
       head.append(el("b", {}, d.id));
       const close = el("button", { type: "button", class: "vzv-close", title: this.w("viewer.close") }, "×");
-      close.addEventListener("click", () => { this.details.hidden = true; });
+      close.addEventListener("click", () => {
+        this.details.hidden = true;
+        this.stageResized();
+      });
       head.appendChild(close);
       const table = el("table");
       for (const [k, v] of rows) {
@@ -573,8 +861,10 @@
         f.innerHTML = mdToHtml(d.formula);
         this.details.appendChild(f);
       }
+      const opening = this.details.hidden;
       this.details.hidden = false;
       this.details.setAttribute("data-node", nodeId);
+      if (opening) this.stageResized();
     }
   }
 
