@@ -94,42 +94,51 @@
   }
 
   /* Layouts of the page, shared by every viewer on it (an app rerun mounts a new one): the
-   * SVG text of recent DOT texts, the layouts under way, one engine for what is to be drawn
-   * now and one, started when first needed, for views laid out ahead of a click. */
+   * SVG text of recent DOT texts, the layouts under way, and the engines. The page's first
+   * layout runs on the page's own thread at once (starting a worker first would delay it);
+   * then one worker takes what is to be drawn now and a second, started when first needed,
+   * what is laid out ahead of a click. */
   const CACHED_LAYOUTS = 24;
   const layouts = {
-    done: new Map(), running: new Map(), now: null, ahead: null, queue: [], busy: false,
+    done: new Map(), running: new Map(), first: null, now: null, ahead: null, queue: [],
+    busy: false,
 
+    engine(urgent) {
+      if (!urgent && this.ahead !== null) return this.ahead;
+      if (this.now !== null) return this.now;
+      if (this.first === null) this.first = new Engine(false);
+      return this.first;
+    },
+
+    /* {svg: a promise of the SVG text, cached: whether it was laid out before, engine}. */
     get(dot, urgent) {
       if (this.done.has(dot)) {
         const svg = this.done.get(dot);
         this.done.delete(dot);   // the most recent last
         this.done.set(dot, svg);
-        return { svg: Promise.resolve(svg), cached: true };
+        return { svg: Promise.resolve(svg), cached: true, engine: null };
       }
-      if (this.running.has(dot)) return { svg: this.running.get(dot), cached: false };
-      if (this.now === null) this.now = new Engine(true);
-      const engine = urgent || this.ahead === null ? this.now : this.ahead;
+      if (this.running.has(dot)) return { ...this.running.get(dot), cached: false };
+      const engine = this.engine(urgent);
       const svg = engine.layout(dot).then((text) => {
         this.done.set(dot, text);
         while (this.done.size > CACHED_LAYOUTS) this.done.delete(this.done.keys().next().value);
         return text;
-      }).finally(() => this.running.delete(dot));
-      this.running.set(dot, svg);
-      return { svg, cached: false };
+      }).finally(() => {
+        this.running.delete(dot);
+        if (this.now === null) this.now = new Engine(true);
+      });
+      this.running.set(dot, { svg, engine });
+      return { svg, cached: false, engine };
     },
 
     /* Lay these DOT texts out ahead, one at a time, in order, replacing the last wish list;
-     * ``idle`` hears when none is left. Only with workers (ahead on the page's own thread
-     * would freeze it), in a second worker started after the page's first layout. */
+     * ``idle`` hears when none is left. Only in a worker: ahead on the page's own thread
+     * would freeze it. */
     prefetch(dots, idle) {
       this.queue = dots.filter((d) => !this.done.has(d) && !this.running.has(d));
       this.onIdle = idle;
-      if (this.now === null || !this.now.threaded) {
-        this.queue = [];
-      } else if (this.ahead === null) {
-        this.ahead = new Engine(true);
-      }
+      if (this.ahead === null && this.queue.length) this.ahead = new Engine(true);
       this.pump();
     },
 
@@ -141,18 +150,17 @@
       }
       this.busy = true;
       this.ahead.ready.then(() => {
+        if (!this.ahead.threaded) this.queue = [];   // workers refused here
         const dot = this.queue.shift();
-        const job = dot !== undefined && this.ahead.threaded ? this.get(dot, false).svg
-          : Promise.resolve();
-        if (!this.ahead.threaded) this.queue = [];
-        return job.catch(() => null);
+        return dot === undefined ? null : this.get(dot, false).svg.catch(() => null);
       }).then(() => {
         this.busy = false;
         this.pump();
       });
     },
   };
-  const AHEAD_BLOCKS = 4;   // closed blocks in view laid out opened ahead of a click
+  const AHEAD_BLOCKS = 4;
+  const DRAG_UNCOVER = 90;   // px a drag may uncover before the drawing is moved for real   // closed blocks in view laid out opened ahead of a click
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -264,6 +272,11 @@
       this.buildMiniFrame();
       this.busy = el("div", { class: "vzv-busy" }, this.w("viewer.loading"));
       this.stage.append(this.mini, this.busy);
+      this.stage.addEventListener("wheel", (e) => this.wheel(e), { passive: false });
+      this.stage.addEventListener("pointerdown", (e) => this.dragStart(e));
+      window.addEventListener("pointermove", (e) => this.dragMove(e));
+      window.addEventListener("pointerup", () => this.dragEnd());
+      window.addEventListener("pointercancel", () => this.dragEnd());
       this.details = el("aside", { class: "vzv-details", hidden: "" });
       main.append(this.stage, this.details);
       this.status = el("div", { class: "vzv-status" }, this.w("viewer.hint"));
@@ -345,7 +358,7 @@
           this.timings = { emit_ms: emittedAt - started, layout_ms: laid - emittedAt,
                            show_ms: shown - laid, paint_ms: painted - shown,
                            total_ms: painted - started, boxes: this.visible.boxes.length,
-                           cached: job.cached, worker: layouts.now.threaded,
+                           cached: job.cached, worker: Boolean(job.engine && job.engine.threaded),
                            cause: cause || "mount" };
           this.root.setAttribute("data-timings", JSON.stringify(this.timings));
           this.root.setAttribute("data-open", JSON.stringify(Array.from(this.open).sort()));
@@ -414,6 +427,8 @@
       holder.innerHTML = text;
       const svg = holder.querySelector("svg");
       const previous = this.svg;
+      this.endWheel();
+      this.drag = null;
       const keep = previous && this.pz ? { real: this.sizes().realZoom, pan: this.pz.getPan() }
         : null;
       if (this.pz) {
@@ -431,15 +446,17 @@
       this.tag(svg);
       this.fitTexts(svg);
       this.pz = root.svgPanZoom(svg, {
-        zoomEnabled: true, panEnabled: true, controlIconsEnabled: false, dblClickZoomEnabled: false,
-        mouseWheelZoomEnabled: true, preventMouseEventsDefault: true, zoomScaleSensitivity: 0.25,
+        zoomEnabled: true, panEnabled: false, controlIconsEnabled: false, dblClickZoomEnabled: false,
+        mouseWheelZoomEnabled: false, preventMouseEventsDefault: true, zoomScaleSensitivity: 0.25,
         minZoom: 0.01, maxZoom: 40, fit: true, center: true,
         onZoom: () => this.updateMini(), onPan: () => this.updateMini(),
       });
       // svg-pan-zoom's limits are relative to the fitted view: allow 8× real size at most
       const fitted = this.pz.getSizes().realZoom;
-      this.pz.setMaxZoom(Math.max(2, 8 / fitted));
-      this.pz.setMinZoom(Math.min(0.5, 0.02 / fitted));
+      const most = Math.max(2, 8 / fitted), least = Math.min(0.5, 0.02 / fitted);
+      this.pz.setMaxZoom(most);
+      this.pz.setMinZoom(least);
+      this.realBounds = [least * fitted, most * fitted];
       this.miniBox = null;
       if (keep && this.keepView) {   // a click: the same scale and place as before it
         this.zoomTo(keep.real);
@@ -573,6 +590,90 @@
     }
 
     // --- views ------------------------------------------------------------------------
+    /* Wheel and pinch zoom. While the wheel turns, the picture already on screen is scaled by
+     * a CSS transform of the <svg> (the compositor's work: no repaint) and 150 ms after the
+     * last turn the zoom is handed to svg-pan-zoom and drawn sharp once. Zooming through
+     * svg-pan-zoom at every turn made Chromium lay every text out again at each new scale,
+     * 70–150 ms a frame on 1,000 boxes. */
+    wheel(e) {
+      if (!this.pz) return;
+      e.preventDefault();
+      const unit = e.deltaMode === 1 ? 33 : e.deltaMode === 2 ? 400 : 1;   // lines, pages
+      const delta = Math.max(-300, Math.min(300, e.deltaY * unit));
+      let g = this.gesture;
+      if (!g) {
+        const r = this.svg.getBoundingClientRect();
+        g = this.gesture = { left: r.left, top: r.top, s: 1, tx: 0, ty: 0, timer: 0,
+                             real: this.sizes().realZoom, pan: this.pz.getPan() };
+      }
+      const [least, most] = this.realBounds;
+      const s = Math.max(least / g.real, Math.min(most / g.real,
+                                                    g.s * Math.pow(1.25, -delta / 100)));
+      const f = s / g.s, x = e.clientX - g.left, y = e.clientY - g.top;
+      g.tx = f * (g.tx - x) + x;   // the point under the pointer stays where it is
+      g.ty = f * (g.ty - y) + y;
+      g.s = s;
+      this.svg.style.transform = `matrix(${s}, 0, 0, ${s}, ${g.tx}, ${g.ty})`;
+      this.updateMini({ real: g.real * s, pan: { x: s * g.pan.x + g.tx, y: s * g.pan.y + g.ty } });
+      clearTimeout(g.timer);
+      g.timer = setTimeout(() => this.endWheel(), 150);
+    }
+
+    /* Drag to pan, the same way: the picture on screen is moved by a CSS translation and the
+     * pan handed to svg-pan-zoom (one repaint) when the button is let go, or once the drag has
+     * uncovered DRAG_UNCOVER px not yet drawn at an edge. */
+    dragStart(e) {
+      if (!this.pz || e.button !== 0 || this.mini.contains(e.target)) return;
+      this.endWheel();
+      this.drag = { x: e.clientX, y: e.clientY, dx: 0, dy: 0, pan: this.pz.getPan() };
+    }
+
+    dragMove(e) {
+      const d = this.drag;
+      if (!d || !this.pz) return;
+      d.dx = e.clientX - d.x;
+      d.dy = e.clientY - d.y;
+      if (Math.max(Math.abs(d.dx), Math.abs(d.dy)) > DRAG_UNCOVER) {
+        this.commitDrag();
+        d.x = e.clientX;
+        d.y = e.clientY;
+        return;
+      }
+      this.svg.style.transform = `translate(${d.dx}px, ${d.dy}px)`;
+      this.updateMini({ real: this.sizes().realZoom,
+                        pan: { x: d.pan.x + d.dx, y: d.pan.y + d.dy } });
+    }
+
+    /* svg-pan-zoom moves the drawing at the next animation frame, the frame that also drops
+     * the CSS translation: the two changes reach the screen together. */
+    commitDrag() {
+      const d = this.drag;
+      d.pan = { x: d.pan.x + d.dx, y: d.pan.y + d.dy };
+      d.dx = 0;
+      d.dy = 0;
+      this.svg.style.transform = "";
+      this.pz.pan(d.pan);
+      this.updateMini();
+    }
+
+    dragEnd() {
+      if (!this.drag) return;
+      if (this.pz) this.commitDrag();
+      this.drag = null;
+    }
+
+    endWheel() {
+      const g = this.gesture;
+      this.gesture = null;
+      if (!g) return;
+      clearTimeout(g.timer);
+      this.svg.style.transform = "";
+      if (!this.pz) return;
+      this.zoomTo(g.real * g.s);
+      this.pz.pan({ x: g.s * g.pan.x + g.tx, y: g.s * g.pan.y + g.ty });
+      this.updateMini();
+    }
+
     /* The details panel came or went: svg-pan-zoom keeps the stage's size, tell it. */
     stageResized() {
       if (!this.pz) return;
@@ -714,13 +815,16 @@
                offY: (box.height - vb.height * scale) / 2 };
     }
 
-    updateMini() {
+    /* The view's rectangle on the minimap; ``view`` ({real, pan}) is one not yet handed to
+     * svg-pan-zoom (a wheel gesture under way). */
+    updateMini(view) {
       if (!this.pz) return;
       const s = this.sizes();
-      const pan = this.pz.getPan();
+      const real = view ? view.real : s.realZoom;
+      const pan = view ? view.pan : this.pz.getPan();
       const vb = this.viewBox;
-      const x = -pan.x / s.realZoom, y = -pan.y / s.realZoom;
-      const w = s.width / s.realZoom, h = s.height / s.realZoom;
+      const x = -pan.x / real, y = -pan.y / real;
+      const w = s.width / real, h = s.height / real;
       const bigger = w < vb.width * 0.98 || h < vb.height * 0.98;
       if (this.mini.hidden === bigger) {
         this.mini.hidden = !bigger;
@@ -872,5 +976,5 @@
     return new Viewer(element, data, options);
   }
 
-  root.vizcnnViewer = { mount };
+  root.vizcnnViewer = { mount, layouts };   // the page's layouts: the browser tests read them
 })(typeof globalThis !== "undefined" ? globalThis : this);
