@@ -159,8 +159,11 @@
       });
     },
   };
-  const AHEAD_BLOCKS = 4;
-  const DRAG_UNCOVER = 90;   // px a drag may uncover before the drawing is moved for real   // closed blocks in view laid out opened ahead of a click
+  const FILL_MIN = 360;   // px: the least height of a stage that fills the window
+  const AHEAD_BLOCKS = 4;   // closed blocks in view laid out opened ahead of a click ...
+  const AHEAD_BOXES = 150;   // ... when the view on screen has more boxes than this
+  const DRAG_UNCOVER = 90;   // px a drag may uncover before the drawing is moved for real
+  const WHEEL_UNCOVER = 0.85;   // the scale of a zoom out at which it is zoomed for real
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -267,7 +270,9 @@
       }
       const main = el("div", { class: "vzv-main" });
       this.stage = el("div", { class: "vzv-stage" });
-      if (this.options.height) this.stage.style.height = this.options.height;
+      if (this.options.height && this.options.height !== "fill") {
+        this.stage.style.height = this.options.height;
+      }
       this.mini = el("div", { class: "vzv-mini", hidden: "" });
       this.buildMiniFrame();
       this.busy = el("div", { class: "vzv-busy" }, this.w("viewer.loading"));
@@ -282,6 +287,36 @@
       this.status = el("div", { class: "vzv-status" }, this.w("viewer.hint"));
       rootEl.append(bar, main, this.status);
       element.appendChild(rootEl);
+      if (this.options.height === "fill") {
+        this.fillWindow();
+        let timer = 0;
+        window.addEventListener("resize", () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => {
+            if (!this.root.isConnected) return;
+            this.fillWindow();
+            this.stageResized();
+          }, 100);
+        });
+      }
+    }
+
+    /* Height "fill": the stage reaches the window's bottom edge while the page is scrolled to
+     * its top (FILL_MIN px at least), so the first screen shows all of it. */
+    fillWindow() {
+      let scroller = this.root.parentElement;
+      while (scroller && scroller !== document.body) {
+        const overflow = getComputedStyle(scroller).overflowY;
+        if (overflow === "auto" || overflow === "scroll") break;
+        scroller = scroller.parentElement;
+      }
+      const top = this.stage.getBoundingClientRect().top;
+      const first = scroller && scroller !== document.body   // the stage's top, unscrolled
+        ? top + scroller.scrollTop : top + window.scrollY;
+      const below = this.status.getBoundingClientRect().height + 12;
+      const height = Math.max(FILL_MIN, Math.floor(window.innerHeight - first - below));
+      this.stage.style.height = `${height}px`;
+      this.details.style.maxHeight = `${height}px`;
     }
 
     // --- the open set -----------------------------------------------------------------
@@ -359,7 +394,7 @@
                            show_ms: shown - laid, paint_ms: painted - shown,
                            total_ms: painted - started, boxes: this.visible.boxes.length,
                            cached: job.cached, worker: Boolean(job.engine && job.engine.threaded),
-                           cause: cause || "mount" };
+                           cause: cause || "mount", started_at_ms: started };
           this.root.setAttribute("data-timings", JSON.stringify(this.timings));
           this.root.setAttribute("data-open", JSON.stringify(Array.from(this.open).sort()));
           // counted over the page, so a viewer mounted again (a rerun of the app) counts on
@@ -393,24 +428,27 @@
     }
 
     /* While the person looks, lay out the views a click would ask for next: the hovered box
-     * first, then the closed blocks nearest the middle of the stage. data-ahead says when
-     * nothing more is being laid out (the browser tests wait on it). */
+     * first, then (in a big view, slow to lay out) the closed blocks nearest the middle of
+     * the stage. data-ahead says when nothing more is being laid out. */
     layAhead(first) {
       if (!this.svg || !this.lookAhead) return;
       this.root.setAttribute("data-ahead", "busy");
-      const stage = this.stage.getBoundingClientRect();
-      const cx = stage.left + stage.width / 2, cy = stage.top + stage.height / 2;
-      const near = [];
-      for (const g of this.svg.querySelectorAll("[data-block], [data-fold]")) {
-        const r = g.getBoundingClientRect();
-        if (r.bottom < stage.top || r.top > stage.bottom || r.right < stage.left
-            || r.left > stage.right) continue;
-        const path = g.getAttribute("data-block") || g.getAttribute("data-fold").split("..")[0];
-        near.push([Math.hypot(r.left + r.width / 2 - cx, r.top + r.height / 2 - cy), path]);
+      const dots = first ? [first] : [];
+      // small views lay out faster than a person clicks: the blocks in view only in big ones
+      if (this.visible.boxes.length > AHEAD_BOXES) {
+        const stage = this.stage.getBoundingClientRect();
+        const cx = stage.left + stage.width / 2, cy = stage.top + stage.height / 2;
+        const near = [];
+        for (const g of this.svg.querySelectorAll("[data-block], [data-fold]")) {
+          const r = g.getBoundingClientRect();
+          if (r.bottom < stage.top || r.top > stage.bottom || r.right < stage.left
+              || r.left > stage.right) continue;
+          const path = g.getAttribute("data-block") || g.getAttribute("data-fold").split("..")[0];
+          near.push([Math.hypot(r.left + r.width / 2 - cx, r.top + r.height / 2 - cy), path]);
+        }
+        near.sort((a, b) => a[0] - b[0]);
+        for (const [, path] of near.slice(0, AHEAD_BLOCKS)) dots.push(this.dotWith(path, false));
       }
-      near.sort((a, b) => a[0] - b[0]);
-      const dots = near.slice(0, AHEAD_BLOCKS).map(([, path]) => this.dotWith(path, false));
-      if (first) dots.unshift(first);
       const renders = this.renders;
       layouts.prefetch(dots, () => {
         if (renders === this.renders) this.root.setAttribute("data-ahead", "idle");
@@ -592,7 +630,8 @@
     // --- views ------------------------------------------------------------------------
     /* Wheel and pinch zoom. While the wheel turns, the picture already on screen is scaled by
      * a CSS transform of the <svg> (the compositor's work: no repaint) and 150 ms after the
-     * last turn the zoom is handed to svg-pan-zoom and drawn sharp once. Zooming through
+     * last turn (or once zooming out would uncover edges not drawn yet) the zoom is handed to
+     * svg-pan-zoom and drawn sharp once. Zooming through
      * svg-pan-zoom at every turn made Chromium lay every text out again at each new scale,
      * 70–150 ms a frame on 1,000 boxes. */
     wheel(e) {
@@ -616,7 +655,8 @@
       this.svg.style.transform = `matrix(${s}, 0, 0, ${s}, ${g.tx}, ${g.ty})`;
       this.updateMini({ real: g.real * s, pan: { x: s * g.pan.x + g.tx, y: s * g.pan.y + g.ty } });
       clearTimeout(g.timer);
-      g.timer = setTimeout(() => this.endWheel(), 150);
+      if (s < WHEEL_UNCOVER) this.endWheel();   // zoomed out: it would show blank edges
+      else g.timer = setTimeout(() => this.endWheel(), 150);
     }
 
     /* Drag to pan, the same way: the picture on screen is moved by a CSS translation and the
