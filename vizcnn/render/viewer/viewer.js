@@ -279,9 +279,9 @@
       this.stage.append(this.mini, this.busy);
       this.stage.addEventListener("wheel", (e) => this.wheel(e), { passive: false });
       this.stage.addEventListener("pointerdown", (e) => this.dragStart(e));
-      window.addEventListener("pointermove", (e) => this.dragMove(e));
-      window.addEventListener("pointerup", () => this.dragEnd());
-      window.addEventListener("pointercancel", () => this.dragEnd());
+      this.onWindow("pointermove", (e) => this.dragMove(e));
+      this.onWindow("pointerup", () => this.dragEnd());
+      this.onWindow("pointercancel", () => this.dragEnd());
       this.details = el("aside", { class: "vzv-details", hidden: "" });
       main.append(this.stage, this.details);
       this.status = el("div", { class: "vzv-status" }, this.w("viewer.hint"));
@@ -290,15 +290,24 @@
       if (this.options.height === "fill") {
         this.fillWindow();
         let timer = 0;
-        window.addEventListener("resize", () => {
+        this.onWindow("resize", () => {
           clearTimeout(timer);
           timer = setTimeout(() => {
-            if (!this.root.isConnected) return;
             this.fillWindow();
             this.stageResized();
           }, 100);
         });
       }
+    }
+
+    /* A window listener that goes away with the viewer (an app rerun mounts a new one and
+     * removes this one's element). */
+    onWindow(type, handler) {
+      const listener = (e) => {
+        if (this.root.isConnected) handler(e);
+        else window.removeEventListener(type, listener);
+      };
+      window.addEventListener(type, listener);
     }
 
     /* Height "fill": the stage reaches the window's bottom edge while the page is scrolled to
@@ -811,7 +820,7 @@
       let dragging = false;
       this.mini.addEventListener("pointerdown", (e) => { dragging = true; jump(e); });
       this.mini.addEventListener("pointermove", (e) => { if (dragging) jump(e); });
-      window.addEventListener("pointerup", () => { dragging = false; });
+      this.onWindow("pointerup", () => { dragging = false; });
     }
 
     drawMini() {
