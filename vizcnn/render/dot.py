@@ -503,5 +503,6 @@ def collapsed(trace: Graph, options: GraphOptions) -> CollapsedGraph:
 
 __all__ = [
     "Direction", "FONTS", "GraphOptions", "KIND_COLOURS", "LAYOUT_FONT", "LegendItem",
-    "collapsed", "human", "layout_attrs", "legend_items", "op_summary", "shape_text", "to_dot", "view_model",
+    "collapsed", "human", "layout_attrs", "legend_items", "op_summary", "shape_text", "to_dot",
+    "view_model",
 ]

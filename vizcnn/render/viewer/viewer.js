@@ -2,7 +2,9 @@
  * HTML file and Jupyter. It takes the view model and the layer details computed in Python
  * (vizcnn/render/interactive.py), writes DOT with the JavaScript emitter (emit.js) for the
  * current set of open blocks, lays it out in the browser with Graphviz compiled to WASM
- * (vendor/viz-global.js) and pans and zooms it with svg-pan-zoom (vendor/svg-pan-zoom.min.js).
+ * (vendor/viz-global.js; in Web Workers where the page allows them, with the likely next
+ * views laid out ahead) and pans and zooms it with svg-pan-zoom (vendor/svg-pan-zoom.min.js),
+ * a gesture moving the picture on screen with a CSS transform until it ends.
  *
  * vizcnnViewer.mount(element, data, {height, onState}) builds it inside `element`; `onState`
  * hears {open, fold} after every click that changes them (the app keeps its block picker and
@@ -493,7 +495,8 @@
       this.tag(svg);
       this.fitTexts(svg);
       this.pz = root.svgPanZoom(svg, {
-        zoomEnabled: true, panEnabled: false, controlIconsEnabled: false, dblClickZoomEnabled: false,
+        zoomEnabled: true, panEnabled: false, controlIconsEnabled: false,
+        dblClickZoomEnabled: false,
         mouseWheelZoomEnabled: false, preventMouseEventsDefault: true, zoomScaleSensitivity: 0.25,
         minZoom: 0.01, maxZoom: 40, fit: true, center: true,
         onZoom: () => this.updateMini(), onPan: () => this.updateMini(),
@@ -599,11 +602,10 @@
         const g = e.target.closest("[data-block], [data-fold], [data-frame]");
         if (!g || g === this.hovered) return;
         this.hovered = g;
-        if (g.hasAttribute("data-frame")) this.layAhead(this.dotWith(g.getAttribute("data-frame"), true));
-        else {
-          const path = g.getAttribute("data-block") || g.getAttribute("data-fold").split("..")[0];
-          this.layAhead(this.dotWith(path, false));
-        }
+        const frame = g.getAttribute("data-frame");
+        const path = frame || g.getAttribute("data-block") || g.getAttribute("data-fold")
+          .split("..")[0];
+        this.layAhead(this.dotWith(path, Boolean(frame)));
       });
     }
 
