@@ -292,13 +292,21 @@
       if (this.options.height === "fill") {
         this.fillWindow();
         let timer = 0;
-        this.onWindow("resize", () => {
+        const refill = () => {
           clearTimeout(timer);
           timer = setTimeout(() => {
-            this.fillWindow();
-            this.stageResized();
+            if (this.root.isConnected && this.fillWindow()) this.stageResized();
           }, 100);
-        });
+        };
+        this.onWindow("resize", refill);
+        // what is above it may still grow (a page filled in after the viewer mounts)
+        if (typeof ResizeObserver !== "undefined") {
+          const watch = new ResizeObserver(() => {
+            if (this.root.isConnected) refill();
+            else watch.disconnect();
+          });
+          watch.observe(this.scroller().firstElementChild || document.body);
+        }
       }
     }
 
@@ -312,22 +320,29 @@
       window.addEventListener(type, listener);
     }
 
-    /* Height "fill": the stage reaches the window's bottom edge while the page is scrolled to
-     * its top (FILL_MIN px at least), so the first screen shows all of it. */
-    fillWindow() {
-      let scroller = this.root.parentElement;
-      while (scroller && scroller !== document.body) {
-        const overflow = getComputedStyle(scroller).overflowY;
-        if (overflow === "auto" || overflow === "scroll") break;
-        scroller = scroller.parentElement;
+    /* The element the page scrolls in (Streamlit's main area), or the document's. */
+    scroller() {
+      let at = this.root.parentElement;
+      while (at && at !== document.body) {
+        const overflow = getComputedStyle(at).overflowY;
+        if (overflow === "auto" || overflow === "scroll") return at;
+        at = at.parentElement;
       }
-      const top = this.stage.getBoundingClientRect().top;
-      const first = scroller && scroller !== document.body   // the stage's top, unscrolled
-        ? top + scroller.scrollTop : top + window.scrollY;
+      return document.documentElement;
+    }
+
+    /* Height "fill": the stage reaches the window's bottom edge while the page is scrolled to
+     * its top (FILL_MIN px at least), so the first screen shows all of it. True when the
+     * height changed. */
+    fillWindow() {
+      const scroller = this.scroller();
+      const first = this.stage.getBoundingClientRect().top + scroller.scrollTop;   // unscrolled
       const below = this.status.getBoundingClientRect().height + 12;
       const height = Math.max(FILL_MIN, Math.floor(window.innerHeight - first - below));
+      if (Math.abs(height - this.stage.offsetHeight) < 2) return false;
       this.stage.style.height = `${height}px`;
       this.details.style.maxHeight = `${height}px`;
+      return true;
     }
 
     // --- the open set -----------------------------------------------------------------
