@@ -161,6 +161,7 @@
       });
     },
   };
+  const PAINT_WAIT_MS = 1000;   // the longest a draw waits for a frame to call itself painted
   const FILL_MIN = 360;   // px: the least height of a stage that fills the window
   const AHEAD_BLOCKS = 4;   // closed blocks in view laid out opened ahead of a click ...
   const AHEAD_BOXES = 150;   // ... when the view on screen has more boxes than this
@@ -412,9 +413,12 @@
         this.show(text);
         if (after) after();
         const shown = performance.now();
-        // ready once the browser has painted it (a frame, then the task after the frame)
-        requestAnimationFrame(() => setTimeout(() => {
-          if (ticket !== this.renders) return;
+        // ready once the browser has painted it (a frame, then the task after the frame), or
+        // after PAINT_WAIT_MS where frames are held back (a hidden or starved page)
+        let settled = false;
+        const whenPainted = () => {
+          if (settled || ticket !== this.renders) return;
+          settled = true;
           const painted = performance.now();
           this.timings = { emit_ms: emittedAt - started, layout_ms: laid - emittedAt,
                            show_ms: shown - laid, paint_ms: painted - shown,
@@ -433,7 +437,9 @@
           }
           this.drawMini();
           this.layAhead();
-        }, 0));
+        };
+        requestAnimationFrame(() => setTimeout(whenPainted, 0));
+        setTimeout(whenPainted, PAINT_WAIT_MS);
       }).catch((error) => {
         if (ticket !== this.renders) return;
         this.busy.hidden = false;
