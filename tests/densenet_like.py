@@ -3,7 +3,8 @@
 Huang et al., "Densely Connected Convolutional Networks" (CVPR 2017): inside a dense block
 every layer (BN-ReLU-Conv1×1-BN-ReLU-Conv3×3, growth rate 32) reads the ``torch.cat`` of all
 earlier feature maps, so a block of n layers has ~n²/2 skip edges. Blocks (6, 12, 24, 16)
-with transitions (BN-ReLU-Conv1×1-AvgPool) give ~430 nodes and ~970 edges once traced.
+with transitions (BN-ReLU-Conv1×1-AvgPool) give ~430 nodes and ~970 edges once traced;
+DenseNet-169's (6, 12, 32, 32) give ~590 nodes and ~1,500 edges (the viewer's speed test).
 """
 
 from __future__ import annotations
@@ -83,3 +84,9 @@ def densenet121_like() -> DenseNetLike:
     """Built on the meta device: only shapes are needed for a diagram."""
     with torch.device("meta"):
         return DenseNetLike()
+
+
+def densenet169_like() -> DenseNetLike:
+    """DenseNet-169's blocks (6, 12, 32, 32), over 500 boxes fully expanded; meta device."""
+    with torch.device("meta"):
+        return DenseNetLike(blocks=(6, 12, 32, 32))

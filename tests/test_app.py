@@ -40,8 +40,9 @@ def assert_clean(at: AppTest) -> None:
 
 
 def viewers(at: AppTest) -> list:
-    """The graph viewer components on the page."""
-    return list(at.get("bidi_component"))
+    """The graph viewer components on the page (not the one that carries their script)."""
+    return [c for c in at.get("bidi_component")
+            if c.proto.component_name == "vizcnn_graph_viewer"]
 
 
 def graph_svg(at: AppTest) -> str:
@@ -127,7 +128,7 @@ def test_family_and_variant_choose_the_model_and_show_its_card() -> None:
     at.selectbox(key="family").select("GoogLeNet").run()
     assert at.session_state["model"] == "googlenet"
     assert _query(at)["model"] == "googlenet"
-    card = " ".join(m.value for m in at.markdown)
+    card = " ".join([m.value for m in at.markdown] + [e.label for e in at.expander])
     assert "Going Deeper with Convolutions" in card and "2014" in card
     at.selectbox(key="model").select("googlenet_paper").run()
     assert_clean(at)

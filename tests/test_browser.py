@@ -147,6 +147,32 @@ def viewer_ready(page: Page, renders: int = 0) -> dict:
     return json.loads(page.get_attribute(".vzv", "data-timings"))
 
 
+# Every text of a box or frame inside its outline (the widest shape; the legend's frame for
+# the legend): the [text, px outside] of those that are not.
+TEXTS_OUTSIDE = """() => {
+  const svg = document.querySelector('.vzv-svg'), out = [];
+  const frames = new Map(Array.from(svg.querySelectorAll('g.cluster'))
+    .map(c => [c.querySelector('title').textContent, c]));
+  for (const g of svg.querySelectorAll('g.node, g.cluster')) {
+    const own = frames.get('cluster_' + g.querySelector('title').textContent);
+    const boxes = Array.from((own || g).querySelectorAll('path, polygon, ellipse'))
+      .map(s => s.getBBox()).sort((a, b) => b.width - a.width);
+    if (!boxes.length) continue;
+    const b = boxes[0];
+    for (const t of g.querySelectorAll('text')) {
+      const r = t.getBBox();
+      const over = Math.max(b.x - r.x, r.x + r.width - (b.x + b.width));
+      if (over > 0.5) out.push([t.textContent, Math.round(over * 10) / 10]);
+    }
+  }
+  return out;
+}"""
+
+
+def texts_outside_boxes(page: Page) -> list:
+    return page.evaluate(TEXTS_OUTSIDE)
+
+
 def click_in_viewer(page: Page, selector: str) -> dict:
     """Click a box or frame of the viewer (the viewer scrolled into the window first) and
     wait for its new layout; its timings. A rerun still running from the last click may
@@ -187,13 +213,22 @@ def screenshot(page: Page, name: str, graph_text: str | None = None) -> None:
 def test_googlenet_in_a_real_browser(server_url: str, page: Page) -> None:
     page.goto(server_url)
     expect(page.locator(GRAPH)).to_be_visible()
-    chosen = time.perf_counter()
-    choose(page, "family", "GoogLeNet")
-    expect(page.locator(f"{GRAPH} [data-frame='inception3a']")).to_have_count(1)
     viewer_ready(page)
+    settle(page)
+    before = int(page.get_attribute(".vzv", "data-renders"))
+    page.locator(".st-key-family [role='combobox']").first.click()
+    option = page.get_by_role("option", name="GoogLeNet", exact=True)
+    option.wait_for()
+    chosen = time.perf_counter()   # the click on the option is the choice
+    clicked_at = page.evaluate("() => performance.now()")
+    option.click()
+    drawn = viewer_ready(page, before)
     interactive = time.perf_counter() - chosen   # model chosen → the graph reacts to clicks
+    drawn["until_draw_ms"] = drawn["started_at_ms"] - clicked_at   # the app's run, the mount
+    expect(page.locator(f"{GRAPH} [data-frame='inception3a']")).to_have_count(1)
     settle(page)
     expect(page.locator(".st-key-model_card")).to_contain_text("Going Deeper")
+    assert texts_outside_boxes(page) == []   # the app's fonts fit the layout's text widths
 
     # Depth 1: every Inception block is one closed box, no branch is drawn.
     page.locator(".st-key-g_depth input[type='range']").focus()
@@ -231,6 +266,9 @@ def test_googlenet_in_a_real_browser(server_url: str, page: Page) -> None:
     svg = graph_svg(page)
     assert "inception3b.branch1" not in svg
     SPEED_APP["googlenet"] = {"model_choice_to_interactive_s": round(interactive, 2),
+                              "its_draw_ms": {k: round(drawn[k]) for k in (
+                                  "until_draw_ms", "layout_ms", "show_ms", "paint_ms",
+                                  "total_ms")},
                               "click_to_open_ms": round(opened["total_ms"])}
 
     with page.expect_download() as download_info:
@@ -265,6 +303,32 @@ def test_googlenet_in_a_real_browser(server_url: str, page: Page) -> None:
     expect(page.get_by_role("tabpanel").last).to_contain_text("Inception")
     screenshot(page, "learn")
     assert page.get_by_test_id("stException").count() == 0
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1440, 900)])
+def test_the_first_screen_shows_the_graph(server_url: str, browser: Browser,
+                                          size: tuple[int, int]) -> None:
+    """At a usual window, unscrolled: the viewer's stage starts on the screen and nearly all
+    of it (and the graph drawn in it) is visible."""
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{server_url}/?model=googlenet")
+        viewer_ready(page)
+        settle(page)
+        stage = page.locator(".vzv-stage").bounding_box()
+        seen = min(height, stage["y"] + stage["height"]) - stage["y"]
+        assert 0 < stage["y"] < height, stage
+        assert seen >= 0.95 * stage["height"] >= 0.4 * height * 0.95, stage
+        graph = page.locator(f"{GRAPH} g.node").first.bounding_box()   # a box is drawn there
+        assert stage["y"] <= graph["y"] and graph["y"] + graph["height"] <= height
+        for folder in SCREENSHOTS:
+            folder.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(folder / f"first_screen_{width}x{height}.png"))
+    finally:
+        context.close()
 
 
 def test_bad_input_shows_an_error_not_a_traceback(server_url: str, page: Page) -> None:

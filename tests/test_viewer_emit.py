@@ -1,6 +1,9 @@
 """The JavaScript DOT emitter (vizcnn/render/viewer/emit.js) writes the same text as the Python
 one (vizcnn/render/emit.py) for every zoo model at several open sets, folded and not: the
-offline viewer opens and closes blocks without Python, so the two must never drift."""
+offline viewer opens and closes blocks without Python, so the two must never drift. And the
+emitter groups a trace into the same boxes, frames and arrows as
+:func:`vizcnn.views.collapse.collapse` (what the other views and ``dot.collapsed`` read), which
+keeps its own copy of that logic below the render layer."""
 
 from __future__ import annotations
 
@@ -11,9 +14,9 @@ from pathlib import Path
 
 import vizcnn
 from densenet_like import densenet121_like
-from vizcnn.render.dot import GraphOptions, view_model
-from vizcnn.render.emit import emit
-from vizcnn.views.collapse import open_modules
+from vizcnn.render.dot import GraphOptions, shape_text, view_model
+from vizcnn.render.emit import drawn, emit
+from vizcnn.views.collapse import collapse, open_modules
 from vizcnn.zoo import list_models, model_card
 
 EMIT_JS = Path(vizcnn.__file__).parent / "render" / "viewer" / "emit.js"
@@ -25,19 +28,24 @@ def _openable(trace: vizcnn.Trace) -> list[str]:
     return [p for p in trace.modules if p in scopes]
 
 
-def _cases(trace: vizcnn.Trace) -> list[tuple[list[str], bool]]:
-    """Default depth, one block opened one level (and then its first child), all open, each
-    with fold on and off."""
+def _views(trace: vizcnn.Trace) -> list[tuple[int | None, list[str]]]:
+    """(depth, expand): default depth, one block opened one level (and then its first
+    child), all open, depth 1."""
     default = open_modules(trace, 2)
     closed = [p for p in _openable(trace) if p not in default]
-    sets = [default, open_modules(trace, None), open_modules(trace, 1)]
+    views: list[tuple[int | None, list[str]]] = [(2, []), (None, []), (1, [])]
     if closed:
-        sets.append(open_modules(trace, 2, [closed[0]]))
-        sets.append(open_modules(trace, 2, [closed[len(closed) // 2]]))
+        views += [(2, [closed[0]]), (2, [closed[len(closed) // 2]])]
         inner = [p for p in _openable(trace) if p.startswith(closed[0] + ".")]
         if inner:
-            sets.append(open_modules(trace, 2, [inner[0]]))
-    return [(opened, fold) for opened in sets for fold in (True, False)]
+            views.append((2, [inner[0]]))
+    return views
+
+
+def _cases(trace: vizcnn.Trace) -> list[tuple[list[str], bool]]:
+    """Each view's open set, with fold on and off."""
+    return [(open_modules(trace, depth, expand), fold) for depth, expand in _views(trace)
+            for fold in (True, False)]
 
 
 def _traces() -> dict[str, vizcnn.Trace]:
@@ -100,3 +108,31 @@ def test_the_view_model_is_plain_json() -> None:
     assert json.loads(json.dumps(vm)) == vm
     assert set(vm["modules"]) == {p for n in trace.nodes for p in n.scope}
     assert len(vm["nodes"]) == len(trace.nodes) and len(vm["edges"]) == len(trace.edges)
+
+
+def test_the_emitter_groups_a_trace_as_collapse_does() -> None:
+    """Boxes (order, kind, frame, members, modules, repeat), frames, each node's box and the
+    arrows with their shapes: the same from both, on every zoo model and view."""
+    checked = 0
+    for name, trace in _traces().items():
+        vm = view_model(trace)
+        ids = [n["id"] for n in vm["nodes"]]
+        for depth, expand in _views(trace):
+            opened = open_modules(trace, depth, expand)
+            for fold in (True, False):
+                view = f"{name} depth={depth} expand={expand} fold={fold}"
+                boxes, clusters, box_of, arrows = drawn(vm, opened, fold)
+                grouped = collapse(trace, depth, expand, fold)
+                assert [(b.id, b.kind.value, b.cluster, list(b.members), list(b.modules),
+                         b.repeat) for b in grouped.boxes] == [
+                    (b["id"], b["kind"], b["cluster"], [ids[i] for i in b["members"]],
+                     b["modules"], b["repeat"]) for b in boxes], view
+                assert {p: c.parent for p, c in grouped.clusters.items()} == {
+                    p: c["parent"] for p, c in clusters.items()}, view
+                assert grouped.box_of == dict(zip(ids, box_of)), view
+                assert [(a.src, a.dst, [shape_text(s) for s in a.shapes])
+                        for a in grouped.arrows] == [
+                    (a["src"], a["dst"], [vm["shapes"][s] for s in a["shapes"]])
+                    for a in arrows], view
+                checked += 1
+    assert checked > 300

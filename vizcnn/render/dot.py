@@ -129,6 +129,11 @@ FONT = "Helvetica,Arial,sans-serif"
 # Chinese needs a CJK font: Debian's fonts-noto-cjk for PNG/PDF, the reader's own for SVG.
 FONT_CJK = "Helvetica,Arial,Noto Sans CJK SC,PingFang SC,Microsoft YaHei,sans-serif"
 FONTS: dict[Lang, str] = {Lang.EN: FONT, Lang.ZH: FONT_CJK}
+# Graphviz in WASM has no fonts: it sizes text with built-in metrics that it picks by the font
+# name, and a list ("Helvetica,Arial,…") gets Times's, ~10 % narrower than what the browser
+# draws. The viewer lays out with one name it knows and draws with fonts of the same widths
+# (Helvetica, Arial, Liberation Sans; viewer.css).
+LAYOUT_FONT = "Helvetica"
 
 
 @dataclass(frozen=True)
@@ -397,10 +402,12 @@ def _module_box(graph: Graph, path: str, parent: str | None, macs: int, flops: i
                params=info.params if info else 0, macs=macs, flops=flops)
 
 
-def view_model(trace: Graph, options: GraphOptions | None = None) -> dict:
+def view_model(trace: Graph, options: GraphOptions | None = None,
+               font: str | None = None) -> dict:
     """Everything the DOT emitters need to draw ``trace`` with any set of open blocks, as
     plain JSON-able data, computed once per trace and view options (the depth, the open
     blocks and folding are the emitter's arguments, see :mod:`vizcnn.render.emit`).
+    ``font`` replaces the language's font list (the browser viewer's :data:`LAYOUT_FONT`).
 
     Every module that can be closed has its box line and frame header written here, every
     leaf node its line, every tensor edge its shape text and every box the flags the arrow
@@ -447,7 +454,7 @@ def view_model(trace: Graph, options: GraphOptions | None = None) -> dict:
             "shortcut": on_shortcut[path], "marked": path in labels.marks,
             "params": box.params, "macs": macs, "flops": flops,
         }
-    font = _quote(FONTS[options.lang])
+    font = _quote(font or FONTS[options.lang])
     tb = options.direction is Direction.TB
     return {
         "format": 1,
@@ -495,6 +502,7 @@ def collapsed(trace: Graph, options: GraphOptions) -> CollapsedGraph:
 
 
 __all__ = [
-    "Direction", "FONTS", "GraphOptions", "KIND_COLOURS", "LegendItem", "collapsed",
-    "human", "layout_attrs", "legend_items", "op_summary", "shape_text", "to_dot", "view_model",
+    "Direction", "FONTS", "GraphOptions", "KIND_COLOURS", "LAYOUT_FONT", "LegendItem",
+    "collapsed", "human", "layout_attrs", "legend_items", "op_summary", "shape_text", "to_dot",
+    "view_model",
 ]

@@ -342,10 +342,19 @@ class _Emitter:
         return "\n".join(self.lines) + "\n"
 
 
+def drawn(vm: Model, opened: Iterable[str], fold: bool = True
+          ) -> tuple[list[Box], dict[str, Any], list[str], list[dict[str, Any]]]:
+    """What :func:`emit` draws, before any text: the boxes in order, the open clusters, each
+    node's box id (by node index) and the arrows (tests/test_viewer_emit.py checks that
+    :func:`vizcnn.views.collapse.collapse` groups a trace the same way)."""
+    e = _Emitter(vm, opened, fold)
+    return e.order, e.clusters, e.box_of, e.arrows
+
+
 def emit(vm: Model, opened: Iterable[str], fold: bool = True) -> str:
     """DOT text of the view model ``vm`` with the modules in ``opened`` drawn open (every
     other module is one box) and, with ``fold``, runs of identical closed blocks folded."""
     return _Emitter(vm, opened, fold).write()
 
 
-__all__ = ["emit", "quote"]
+__all__ = ["drawn", "emit", "quote"]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from vizcnn.errors import VizcnnError
 from vizcnn.graph import Graph, Node
-from vizcnn.render.dot import GraphOptions, to_dot, view_model
+from vizcnn.render.dot import LAYOUT_FONT, GraphOptions, to_dot, view_model
 from vizcnn.render.graphviz_run import OutputFormat, render
 from vizcnn.teach.formulas import FORMULA_OPS, to_markdown, worked_formula
 from vizcnn.views.collapse import open_modules
@@ -31,6 +31,7 @@ from vizcnn.words import WORDS, Lang
 
 VIEWER_DIR = Path(__file__).parent / "viewer"
 VENDOR = ("vendor/viz-global.js", "vendor/svg-pan-zoom.min.js")
+VENDOR_KEPT = {"vendor/viz-global.js": "vizcnnVizFactory"}   # what a layout worker runs
 _WINDOW = (("kernel", "kernel_size"), ("stride", "stride"), ("padding", "padding"),
            ("dilation", "dilation"), ("groups", "groups"))
 _WORD_KEYS = ("label_params", "label_macs", "label_flops", "label_activation_bytes")
@@ -117,7 +118,7 @@ def viewer_data(trace: Graph, options: GraphOptions | None = None) -> dict:
     words.update({k: WORDS[lang][k] for k in _WORD_KEYS})
     return {
         "model": trace.model,
-        "vm": view_model(trace, options),
+        "vm": view_model(trace, options, font=LAYOUT_FONT),
         "open": open_modules(trace, options.depth, options.expand, options.expand_all),
         "fold": options.fold_repeats,
         "details": details,
@@ -128,16 +129,21 @@ def viewer_data(trace: Graph, options: GraphOptions | None = None) -> dict:
     }
 
 
-def _wrapped(source: str) -> str:
+def _wrapped(source: str, kept_as: str | None = None) -> str:
     """A vendored UMD script run so that it sets its browser global even where an AMD loader
-    (Jupyter's RequireJS) or CommonJS names are about."""
-    return f"(function (define, module, exports) {{\n{source}\n}}).call(window);\n"
+    (Jupyter's RequireJS) or CommonJS names are about; with ``kept_as`` the wrapping function
+    is also kept under that global name (the viewer starts its layout workers from its text)."""
+    factory = f"(function (define, module, exports) {{\n{source}\n}})"
+    if kept_as:
+        return f"window.{kept_as} = {factory};\nwindow.{kept_as}.call(window);\n"
+    return f"{factory}.call(window);\n"
 
 
 @lru_cache(maxsize=1)
 def viewer_script() -> str:
     """The viewer's JavaScript: vendored libraries, the emitter and the viewer, in one text."""
-    parts = [_wrapped((VIEWER_DIR / name).read_text(encoding="utf-8")) for name in VENDOR]
+    parts = [_wrapped((VIEWER_DIR / name).read_text(encoding="utf-8"), VENDOR_KEPT.get(name))
+             for name in VENDOR]
     parts += [(VIEWER_DIR / name).read_text(encoding="utf-8") for name in ("emit.js", "viewer.js")]
     return "\n".join(parts)
 

@@ -25,21 +25,32 @@ from vizcnn.spec import TraceSpec
 from vizcnn.ui import cache
 
 COMPONENT = "vizcnn_graph_viewer"
-HEIGHT_CSS = "max(420px, calc(100vh - 240px))"   # the stage fits the window, toolbar included
+HEIGHT = "fill"   # the stage reaches the window's bottom edge (viewer.js fillWindow)
+
+# The viewer's script (1.3 MB: Graphviz in WASM) is a component of its own whose message never
+# changes, so Streamlit sends it to a page once and a reference to it on every later run (a
+# message of the same hash the browser holds); the viewer component, sent again whenever its
+# data changes, stays small and waits for the script.
+_SCRIPT_JS = """
+const SCRIPT = %s;
+if (!window.vizcnnViewer) {
+  const tag = document.createElement("script");
+  tag.textContent = SCRIPT;
+  document.head.appendChild(tag);
+}
+export default function () {}
+"""
 
 _JS = """
-const SCRIPT = %s;
-function load() {
-  if (!window.vizcnnViewer) {
-    const tag = document.createElement("script");
-    tag.textContent = SCRIPT;
-    document.head.appendChild(tag);
-  }
+function loaded() {
+  if (window.vizcnnViewer) return Promise.resolve();
+  return new Promise((resolve) => {
+    const wait = () => (window.vizcnnViewer ? resolve() : setTimeout(wait, 15));
+    wait();
+  });
 }
-export default function (component) {
+function show(component) {
   const { data, parentElement, setStateValue } = component;
-  if (!data) return;
-  load();
   const host = parentElement;
   host.__vizcnnSend = setStateValue;   // the latest run's: an earlier one may be stale
   const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -68,15 +79,26 @@ export default function (component) {
   });
   host.__vizcnn = { key: data.key, viewer, box };
 }
+export default function (component) {
+  if (!component.data) return;
+  const host = component.parentElement;
+  host.__vizcnnLatest = component;   // a later run's data wins over one still waiting
+  loaded().then(() => { if (host.__vizcnnLatest === component) show(component); });
+}
 """
 
 
 @st.cache_resource(show_spinner=False)
-def _component():
-    """Registered once per process: the JS (2.5 MB with Graphviz in WASM) is one string."""
-    js = _JS % json.dumps(viewer_script())
-    return st.components.v2.component(COMPONENT, css=viewer_css(), js=js,
+def _script_component():
+    """Registered once per process: the viewer's script and styles, as one unchanging text."""
+    return st.components.v2.component(COMPONENT + "_script", css=viewer_css(),
+                                      js=_SCRIPT_JS % json.dumps(viewer_script()),
                                       isolate_styles=False)
+
+
+@st.cache_resource(show_spinner=False)
+def _component():
+    return st.components.v2.component(COMPONENT, js=_JS, isolate_styles=False)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -98,12 +120,14 @@ def graph_viewer(trace: Trace, options: GraphOptions, *, widget_key: str,
     key = cache.render_key(trace)
     data = _data(trace, key, options)
     sent = (st.session_state.get(widget_key) or {}).get("view") or {}
-    _component()(
-        key=widget_key,
-        data={"key": _view_key(key, options), "viewer": data, "height": HEIGHT_CSS,
-              "ack": int(sent.get("rev", 0))},   # the last click this run has seen
-        default={"view": {"open": data["open"], "fold": data["fold"]}},
-        on_view_change=on_change)
+    with st.container(gap=None):
+        _script_component()(key=widget_key + "_script")
+        _component()(
+            key=widget_key,
+            data={"key": _view_key(key, options), "viewer": data, "height": HEIGHT,
+                  "ack": int(sent.get("rev", 0))},   # the last click this run has seen
+            default={"view": {"open": data["open"], "fold": data["fold"]}},
+            on_view_change=on_change)
 
 
 def viewer_state(widget_key: str) -> tuple[list[str], bool] | None:

@@ -1,5 +1,6 @@
 """The top of the page: the model card of a zoo model (year, paper, key idea, published cost)
-or the "Your model" instructions, and a one-line summary of the trace."""
+or the "Your model" instructions, and a one-line summary of the trace; short, so that the
+graph is on the first screen."""
 
 from __future__ import annotations
 
@@ -31,25 +32,27 @@ def _short_authors(authors: str) -> str:
 
 
 def render_model_card(selection: Selection) -> None:
-    """Year, paper, authors, key idea and the published figures of the selected zoo model."""
+    """Year, paper, authors, key idea and the published figures of the selected zoo model, in
+    an expander whose title is the paper: the graph below stays on the first screen."""
     lang = selection.lang.value
     card = vizcnn.model_card(selection.model)
-    with st.container(border=True, key="model_card"):
-        st.markdown(f"**{card.name}** · {card.family} · {card.year} — *{card.paper}* "
-                    f"({_short_authors(card.authors)})")
+    title = (f"**{card.name}** · {card.family} · {card.year} — *{card.paper}* "
+             f"({_short_authors(card.authors)})")
+    with st.container(key="model_card"), st.expander(title):
         ideas = card.ideas_zh if lang == "zh" else card.ideas_en
         st.markdown(f"**{tr(lang, 'key_idea')}** {ideas}")
         if card.published:
-            with st.expander(tr(lang, "published_title", n=len(card.published))):
-                for cost in card.published:
-                    parts = []
-                    if cost.params is not None:
-                        parts.append(f"{human(cost.params)} {tr(lang, 'params_word')}")
-                    if cost.macs is not None:
-                        parts.append(f"{human(cost.macs)} MACs")
-                    if parts:
-                        st.markdown("- " + tr(lang, "published", figures=" · ".join(parts),
-                                                size=cost.input_size, source=cost.source))
+            lines = [f"**{tr(lang, 'published_title', n=len(card.published))}**"]
+            for cost in card.published:
+                parts = []
+                if cost.params is not None:
+                    parts.append(f"{human(cost.params)} {tr(lang, 'params_word')}")
+                if cost.macs is not None:
+                    parts.append(f"{human(cost.macs)} MACs")
+                if parts:
+                    lines.append("- " + tr(lang, "published", figures=" · ".join(parts),
+                                           size=cost.input_size, source=cost.source))
+            st.markdown("\n".join(lines))
 
 
 def render_user_intro(selection: Selection) -> bool:
@@ -85,11 +88,18 @@ def render_summary(selection: Selection, trace: Trace) -> None:
         st.caption(note)
 
 
+# Streamlit's first 6 rem above the page and 5 rem on each side are mostly empty: 3.5 rem clear
+# its top bar, and 2.5 rem a side leave the graph's toolbar one line at 1280 px.
+_COMPACT_TOP = ("<style>[data-testid='stMainBlockContainer'] { padding-top: 3.5rem;"
+                " padding-left: 2.5rem; padding-right: 2.5rem; }</style>")
+
+
 def render_header(selection: Selection) -> bool:
-    """Title and card; False when there is nothing to trace yet (user mode without a spec)."""
+    """Title (what vizcnn does in its tooltip) and card; False when there is nothing to trace
+    yet (user mode without a spec). Kept short so the graph shows on the first screen."""
     lang = selection.lang.value
-    st.markdown(f"## {tr(lang, 'title')}")
-    st.caption(tr(lang, "subtitle"))
+    st.html(_COMPACT_TOP)
+    st.markdown(f"#### {tr(lang, 'title')}", help=tr(lang, "subtitle"))
     if selection.source is Source.USER:
         return render_user_intro(selection)
     render_model_card(selection)

@@ -366,14 +366,14 @@
     return new Emitter(vm, opened, folding).write();
   }
 
-  /* What the viewer needs besides the text: each leaf node's visible box, for search and
-   * highlight (the same mapping and folding as emit). */
-  function visibleBoxes(vm, opened, folding = true) {
+  /* The text and what the viewer needs besides it, from one emitter: each leaf node's
+   * visible box, for search and highlight. */
+  function emitWithBoxes(vm, opened, folding = true) {
     const e = new Emitter(vm, opened, folding);
-    return { boxOf: e.boxOf, boxes: e.order };
+    return { boxOf: e.boxOf, boxes: e.order, dot: e.write() };
   }
 
-  const api = { emit, foldName, quote, visibleBoxes };
+  const api = { emit, emitWithBoxes, foldName, quote };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   root.vizcnnEmit = api;
 })(typeof globalThis !== "undefined" ? globalThis : this);

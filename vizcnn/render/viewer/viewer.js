@@ -2,7 +2,9 @@
  * HTML file and Jupyter. It takes the view model and the layer details computed in Python
  * (vizcnn/render/interactive.py), writes DOT with the JavaScript emitter (emit.js) for the
  * current set of open blocks, lays it out in the browser with Graphviz compiled to WASM
- * (vendor/viz-global.js) and pans and zooms it with svg-pan-zoom (vendor/svg-pan-zoom.min.js).
+ * (vendor/viz-global.js; in Web Workers where the page allows them, with the likely next
+ * views laid out ahead) and pans and zooms it with svg-pan-zoom (vendor/svg-pan-zoom.min.js),
+ * a gesture moving the picture on screen with a CSS transform until it ends.
  *
  * vizcnnViewer.mount(element, data, {height, onState}) builds it inside `element`; `onState`
  * hears {open, fold} after every click that changes them (the app keeps its block picker and
@@ -11,11 +13,160 @@
 (function (root) {
   "use strict";
 
-  let vizPromise = null;
-  function viz() {
-    if (vizPromise === null) vizPromise = root.Viz.instance();
-    return vizPromise;
+  /* What a layout worker runs after Viz.js: lay out each DOT text it is sent, answer SVG. */
+  function workerMain() {
+    self.Viz.instance().then((viz) => {
+      self.onmessage = (e) => {
+        let answer;
+        try {
+          answer = { id: e.data.id, svg: viz.renderString(e.data.dot, { format: "svg" }) };
+        } catch (error) {
+          answer = { id: e.data.id, error: String(error && error.message ? error.message : error) };
+        }
+        self.postMessage(answer);
+      };
+      self.postMessage({ ready: true });
+    });
   }
+
+  /* Graphviz (WASM) in a Web Worker where the page allows one, so a big layout does not
+   * freeze the page and views can be laid out ahead; else on the page's own thread. Each
+   * engine compiles the WASM once per page. */
+  class Engine {
+    constructor(mayUseWorker) {
+      this.jobs = new Map();
+      this.count = 0;
+      this.worker = null;
+      this.viz = null;
+      this.ready = mayUseWorker ? this.startWorker() : this.startLocal();
+    }
+
+    startLocal() {
+      return root.Viz.instance().then((viz) => { this.viz = viz; });
+    }
+
+    startWorker() {
+      const factory = root.vizcnnVizFactory;
+      if (typeof Worker === "undefined" || typeof Blob === "undefined" || !factory) {
+        return this.startLocal();
+      }
+      let worker;
+      try {
+        const code = `(${factory.toString()}).call(self);\n(${workerMain.toString()})();\n`;
+        worker = new Worker(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
+      } catch (error) {
+        return this.startLocal();   // blob workers refused (a strict notebook page)
+      }
+      return new Promise((resolve) => {
+        worker.onmessage = (e) => {
+          if (!e.data.ready) return;
+          this.worker = worker;
+          worker.onmessage = (m) => this.answer(m.data);
+          resolve();
+        };
+        worker.onerror = () => {
+          worker.terminate();
+          resolve(this.startLocal());
+        };
+      });
+    }
+
+    get threaded() {
+      return this.worker !== null;
+    }
+
+    /* The SVG text of one DOT text (a promise). */
+    layout(dot) {
+      return this.ready.then(() => {
+        if (!this.worker) return this.viz.renderString(dot, { format: "svg" });
+        return new Promise((resolve, reject) => {
+          const id = ++this.count;
+          this.jobs.set(id, { resolve, reject });
+          this.worker.postMessage({ id, dot });
+        });
+      });
+    }
+
+    answer(message) {
+      const job = this.jobs.get(message.id);
+      this.jobs.delete(message.id);
+      if (message.error !== undefined) job.reject(new Error(message.error));
+      else job.resolve(message.svg);
+    }
+  }
+
+  /* Layouts of the page, shared by every viewer on it (an app rerun mounts a new one): the
+   * SVG text of recent DOT texts, the layouts under way, and the engines. The page's first
+   * layout runs on the page's own thread at once (starting a worker first would delay it);
+   * then one worker takes what is to be drawn now and a second, started when first needed,
+   * what is laid out ahead of a click. */
+  const CACHED_LAYOUTS = 24;
+  const layouts = {
+    done: new Map(), running: new Map(), first: null, now: null, ahead: null, queue: [],
+    busy: false,
+
+    engine(urgent) {
+      if (!urgent && this.ahead !== null) return this.ahead;
+      if (this.now !== null) return this.now;
+      if (this.first === null) this.first = new Engine(false);
+      return this.first;
+    },
+
+    /* {svg: a promise of the SVG text, cached: whether it was laid out before, engine}. */
+    get(dot, urgent) {
+      if (this.done.has(dot)) {
+        const svg = this.done.get(dot);
+        this.done.delete(dot);   // the most recent last
+        this.done.set(dot, svg);
+        return { svg: Promise.resolve(svg), cached: true, engine: null };
+      }
+      if (this.running.has(dot)) return { ...this.running.get(dot), cached: false };
+      const engine = this.engine(urgent);
+      const svg = engine.layout(dot).then((text) => {
+        this.done.set(dot, text);
+        while (this.done.size > CACHED_LAYOUTS) this.done.delete(this.done.keys().next().value);
+        return text;
+      }).finally(() => {
+        this.running.delete(dot);
+        if (this.now === null) this.now = new Engine(true);
+      });
+      this.running.set(dot, { svg, engine });
+      return { svg, cached: false, engine };
+    },
+
+    /* Lay these DOT texts out ahead, one at a time, in order, replacing the last wish list;
+     * ``idle`` hears when none is left. Only in a worker: ahead on the page's own thread
+     * would freeze it. */
+    prefetch(dots, idle) {
+      this.queue = dots.filter((d) => !this.done.has(d) && !this.running.has(d));
+      this.onIdle = idle;
+      if (this.ahead === null && this.queue.length) this.ahead = new Engine(true);
+      this.pump();
+    },
+
+    pump() {
+      if (this.busy) return;
+      if (!this.queue.length) {
+        if (this.onIdle) this.onIdle();
+        return;
+      }
+      this.busy = true;
+      this.ahead.ready.then(() => {
+        if (!this.ahead.threaded) this.queue = [];   // workers refused here
+        const dot = this.queue.shift();
+        return dot === undefined ? null : this.get(dot, false).svg.catch(() => null);
+      }).then(() => {
+        this.busy = false;
+        this.pump();
+      });
+    },
+  };
+  const PAINT_WAIT_MS = 1000;   // the longest a draw waits for a frame to call itself painted
+  const FILL_MIN = 360;   // px: the least height of a stage that fills the window
+  const AHEAD_BLOCKS = 4;   // closed blocks in view laid out opened ahead of a click ...
+  const AHEAD_BOXES = 150;   // ... when the view on screen has more boxes than this
+  const DRAG_UNCOVER = 90;   // px a drag may uncover before the drawing is moved for real
+  const WHEEL_UNCOVER = 0.85;   // the scale of a zoom out at which it is zoomed for real
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -62,6 +213,7 @@
       this.highlighted = new Set();
       this.pz = null;
       this.renders = 0;
+      this.lookAhead = true;   // lay out likely next views while idle (tests may turn it off)
       this.build(element);
       this.draw(null);
     }
@@ -121,15 +273,77 @@
       }
       const main = el("div", { class: "vzv-main" });
       this.stage = el("div", { class: "vzv-stage" });
-      if (this.options.height) this.stage.style.height = this.options.height;
+      if (this.options.height && this.options.height !== "fill") {
+        this.stage.style.height = this.options.height;
+      }
       this.mini = el("div", { class: "vzv-mini", hidden: "" });
+      this.buildMiniFrame();
       this.busy = el("div", { class: "vzv-busy" }, this.w("viewer.loading"));
       this.stage.append(this.mini, this.busy);
+      this.stage.addEventListener("wheel", (e) => this.wheel(e), { passive: false });
+      this.stage.addEventListener("pointerdown", (e) => this.dragStart(e));
+      this.onWindow("pointermove", (e) => this.dragMove(e));
+      this.onWindow("pointerup", () => this.dragEnd());
+      this.onWindow("pointercancel", () => this.dragEnd());
       this.details = el("aside", { class: "vzv-details", hidden: "" });
       main.append(this.stage, this.details);
       this.status = el("div", { class: "vzv-status" }, this.w("viewer.hint"));
       rootEl.append(bar, main, this.status);
       element.appendChild(rootEl);
+      if (this.options.height === "fill") {
+        this.fillWindow();
+        let timer = 0;
+        const refill = () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => {
+            if (this.root.isConnected && this.fillWindow()) this.stageResized();
+          }, 100);
+        };
+        this.onWindow("resize", refill);
+        // what is above it may still grow (a page filled in after the viewer mounts)
+        if (typeof ResizeObserver !== "undefined") {
+          const watch = new ResizeObserver(() => {
+            if (this.root.isConnected) refill();
+            else watch.disconnect();
+          });
+          watch.observe(this.scroller().firstElementChild || document.body);
+        }
+      }
+    }
+
+    /* A window listener that goes away with the viewer (an app rerun mounts a new one and
+     * removes this one's element). */
+    onWindow(type, handler) {
+      const listener = (e) => {
+        if (this.root.isConnected) handler(e);
+        else window.removeEventListener(type, listener);
+      };
+      window.addEventListener(type, listener);
+    }
+
+    /* The element the page scrolls in (Streamlit's main area), or the document's. */
+    scroller() {
+      let at = this.root.parentElement;
+      while (at && at !== document.body) {
+        const overflow = getComputedStyle(at).overflowY;
+        if (overflow === "auto" || overflow === "scroll") return at;
+        at = at.parentElement;
+      }
+      return document.documentElement;
+    }
+
+    /* Height "fill": the stage reaches the window's bottom edge while the page is scrolled to
+     * its top (FILL_MIN px at least), so the first screen shows all of it. True when the
+     * height changed. */
+    fillWindow() {
+      const scroller = this.scroller();
+      const first = this.stage.getBoundingClientRect().top + scroller.scrollTop;   // unscrolled
+      const below = this.status.getBoundingClientRect().height + 12;
+      const height = Math.max(FILL_MIN, Math.floor(window.innerHeight - first - below));
+      if (Math.abs(height - this.stage.offsetHeight) < 2) return false;
+      this.stage.style.height = `${height}px`;
+      this.details.style.maxHeight = `${height}px`;
+      return true;
     }
 
     // --- the open set -----------------------------------------------------------------
@@ -187,36 +401,89 @@
       this.root.setAttribute("data-state", "loading");
       this.busy.hidden = false;
       const opened = Array.from(this.open);
-      const dot = root.vizcnnEmit.emit(this.data.vm, opened, this.fold);
-      const emitted = performance.now();
-      this.visible = root.vizcnnEmit.visibleBoxes(this.data.vm, opened, this.fold);
+      const emitted = root.vizcnnEmit.emitWithBoxes(this.data.vm, opened, this.fold);
+      const dot = emitted.dot;
+      this.visible = emitted;
+      const emittedAt = performance.now();
       const ticket = ++this.renders;
-      viz().then((instance) => {
+      const job = layouts.get(dot, true);
+      job.svg.then((text) => {
         if (ticket !== this.renders) return;   // a newer state was asked for meanwhile
-        const ready = performance.now();
-        const svg = instance.renderSVGElement(dot);
         const laid = performance.now();
-        this.show(svg);
-        const shown = performance.now();
-        this.timings = { emit_ms: emitted - started, wasm_ms: ready - emitted,
-                         layout_ms: laid - ready, show_ms: shown - laid,
-                         total_ms: shown - started, boxes: this.visible.boxes.length,
-                         cause: cause || "mount" };
-        this.root.setAttribute("data-timings", JSON.stringify(this.timings));
-        this.root.setAttribute("data-open", JSON.stringify(Array.from(this.open).sort()));
-        // counted over the page, so a viewer mounted again (a rerun of the app) counts on
-        root.vizcnnDraws = (root.vizcnnDraws || 0) + 1;
-        this.root.setAttribute("data-renders", String(root.vizcnnDraws));
-        this.busy.hidden = true;
-        this.root.setAttribute("data-state", "ready");
+        this.show(text);
         if (after) after();
-        if (cause && this.options.onState) {
-          this.options.onState({ open: this.openList(), fold: this.fold });
-        }
+        const shown = performance.now();
+        // ready once the browser has painted it (a frame, then the task after the frame), or
+        // after PAINT_WAIT_MS where frames are held back (a hidden or starved page)
+        let settled = false;
+        const whenPainted = () => {
+          if (settled || ticket !== this.renders) return;
+          settled = true;
+          const painted = performance.now();
+          this.timings = { emit_ms: emittedAt - started, layout_ms: laid - emittedAt,
+                           show_ms: shown - laid, paint_ms: painted - shown,
+                           total_ms: painted - started, boxes: this.visible.boxes.length,
+                           cached: job.cached, worker: Boolean(job.engine && job.engine.threaded),
+                           cause: cause || "mount", started_at_ms: started };
+          this.root.setAttribute("data-timings", JSON.stringify(this.timings));
+          this.root.setAttribute("data-open", JSON.stringify(Array.from(this.open).sort()));
+          // counted over the page, so a viewer mounted again (a rerun of the app) counts on
+          root.vizcnnDraws = (root.vizcnnDraws || 0) + 1;
+          this.root.setAttribute("data-renders", String(root.vizcnnDraws));
+          this.busy.hidden = true;
+          this.root.setAttribute("data-state", "ready");
+          if (cause && this.options.onState) {
+            this.options.onState({ open: this.openList(), fold: this.fold });
+          }
+          this.drawMini();
+          this.layAhead();
+        };
+        requestAnimationFrame(() => setTimeout(whenPainted, 0));
+        setTimeout(whenPainted, PAINT_WAIT_MS);
       }).catch((error) => {
+        if (ticket !== this.renders) return;
         this.busy.hidden = false;
         this.busy.textContent = String(error && error.message ? error.message : error);
         this.root.setAttribute("data-state", "error");
+      });
+    }
+
+    /* The DOT text of the view with ``path`` opened (one level) or, with ``close``, closed. */
+    dotWith(path, close) {
+      const saved = this.open;
+      this.open = new Set(saved);
+      if (close) this.closeBlock(path);
+      else this.openBlock(path);
+      const dot = root.vizcnnEmit.emit(this.data.vm, Array.from(this.open), this.fold);
+      this.open = saved;
+      return dot;
+    }
+
+    /* While the person looks, lay out the views a click would ask for next: the hovered box
+     * first, then (in a big view, slow to lay out) the closed blocks nearest the middle of
+     * the stage. data-ahead says when nothing more is being laid out. */
+    layAhead(first) {
+      if (!this.svg || !this.lookAhead) return;
+      this.root.setAttribute("data-ahead", "busy");
+      const dots = first ? [first] : [];
+      // small views lay out faster than a person clicks: the blocks in view only in big ones
+      if (this.visible.boxes.length > AHEAD_BOXES) {
+        const stage = this.stage.getBoundingClientRect();
+        const cx = stage.left + stage.width / 2, cy = stage.top + stage.height / 2;
+        const near = [];
+        for (const g of this.svg.querySelectorAll("[data-block], [data-fold]")) {
+          const r = g.getBoundingClientRect();
+          if (r.bottom < stage.top || r.top > stage.bottom || r.right < stage.left
+              || r.left > stage.right) continue;
+          const path = g.getAttribute("data-block") || g.getAttribute("data-fold").split("..")[0];
+          near.push([Math.hypot(r.left + r.width / 2 - cx, r.top + r.height / 2 - cy), path]);
+        }
+        near.sort((a, b) => a[0] - b[0]);
+        for (const [, path] of near.slice(0, AHEAD_BLOCKS)) dots.push(this.dotWith(path, false));
+      }
+      const renders = this.renders;
+      layouts.prefetch(dots, () => {
+        if (renders === this.renders) this.root.setAttribute("data-ahead", "idle");
       });
     }
 
@@ -225,8 +492,13 @@
       return order.filter((p) => this.open.has(p));
     }
 
-    show(svg) {
+    show(text) {
+      const holder = document.createElement("div");
+      holder.innerHTML = text;
+      const svg = holder.querySelector("svg");
       const previous = this.svg;
+      this.endWheel();
+      this.drag = null;
       const keep = previous && this.pz ? { real: this.sizes().realZoom, pan: this.pz.getPan() }
         : null;
       if (this.pz) {
@@ -242,17 +514,21 @@
       const vb = svg.viewBox.baseVal;   // live: svg-pan-zoom removes the attribute
       this.viewBox = { x: vb.x, y: vb.y, width: vb.width, height: vb.height };
       this.tag(svg);
+      this.fitTexts(svg);
       this.pz = root.svgPanZoom(svg, {
-        zoomEnabled: true, panEnabled: true, controlIconsEnabled: false, dblClickZoomEnabled: false,
-        mouseWheelZoomEnabled: true, preventMouseEventsDefault: true, zoomScaleSensitivity: 0.25,
+        zoomEnabled: true, panEnabled: false, controlIconsEnabled: false,
+        dblClickZoomEnabled: false,
+        mouseWheelZoomEnabled: false, preventMouseEventsDefault: true, zoomScaleSensitivity: 0.25,
         minZoom: 0.01, maxZoom: 40, fit: true, center: true,
         onZoom: () => this.updateMini(), onPan: () => this.updateMini(),
       });
       // svg-pan-zoom's limits are relative to the fitted view: allow 8× real size at most
       const fitted = this.pz.getSizes().realZoom;
-      this.pz.setMaxZoom(Math.max(2, 8 / fitted));
-      this.pz.setMinZoom(Math.min(0.5, 0.02 / fitted));
-      this.buildMini(svg);
+      const most = Math.max(2, 8 / fitted), least = Math.min(0.5, 0.02 / fitted);
+      this.pz.setMaxZoom(most);
+      this.pz.setMinZoom(least);
+      this.realBounds = [least * fitted, most * fitted];
+      this.miniBox = null;
       if (keep && this.keepView) {   // a click: the same scale and place as before it
         this.zoomTo(keep.real);
         this.pz.pan(keep.pan);
@@ -262,6 +538,52 @@
       }
       this.keepView = false;
       this.applyHighlight();
+    }
+
+    /* Text that the browser draws wider than Graphviz measured it (Chinese, which Graphviz's
+     * built-in metrics do not cover, or a reader without Helvetica-wide fonts) is squeezed
+     * into the room the layout gave it: up to the next piece of its line, or the box's edge. */
+    fitTexts(svg) {
+      const frames = new Map();
+      for (const c of svg.querySelectorAll("g.cluster")) {
+        frames.set(c.querySelector("title").textContent, c);
+      }
+      for (const g of svg.querySelectorAll("g.node, g.cluster")) {
+        const texts = Array.from(g.querySelectorAll("text"));
+        if (!texts.length) continue;
+        // the outline: the widest shape (a table's frame, not its chips), or for a node with
+        // a frame of its own (the legend) that frame's
+        const own = frames.get("cluster_" + g.querySelector("title").textContent);
+        let box = null;
+        for (const shape of (own || g).querySelectorAll("path, polygon, ellipse")) {
+          const b = shape.getBBox();
+          if (box === null || b.width > box.width) box = b;
+        }
+        if (box === null) continue;
+        const left = box.x + 2, right = box.x + box.width - 2;
+        const lines = new Map();
+        for (const t of texts) {
+          const y = t.getAttribute("y");
+          if (!lines.has(y)) lines.set(y, []);
+          lines.get(y).push(t);
+        }
+        for (const line of lines.values()) {
+          line.sort((a, b) => a.x.baseVal[0].value - b.x.baseVal[0].value);
+          line.forEach((t, i) => {
+            const x = t.x.baseVal[0].value;
+            const anchor = t.getAttribute("text-anchor");
+            let room;
+            if (anchor === "middle") room = 2 * Math.min(x - left, right - x);
+            else if (anchor === "start") {
+              room = (i + 1 < line.length ? line[i + 1].x.baseVal[0].value : right) - x;
+            } else return;
+            if (room > 4 && t.getComputedTextLength() > room + 0.5) {
+              t.setAttribute("textLength", room.toFixed(2));
+              t.setAttribute("lengthAdjust", "spacingAndGlyphs");
+            }
+          });
+        }
+      }
     }
 
     /* What each SVG group stands for: a leaf layer, a closed block, a fold or an open frame. */
@@ -297,6 +619,15 @@
         const g = e.target.closest("[data-layer], [data-block], [data-fold], [data-frame]");
         if (g) this.hover(g);
       });
+      svg.addEventListener("mouseover", (e) => {   // what a click here would draw, ahead
+        const g = e.target.closest("[data-block], [data-fold], [data-frame]");
+        if (!g || g === this.hovered) return;
+        this.hovered = g;
+        const frame = g.getAttribute("data-frame");
+        const path = frame || g.getAttribute("data-block") || g.getAttribute("data-fold")
+          .split("..")[0];
+        this.layAhead(this.dotWith(path, Boolean(frame)));
+      });
     }
 
     clicked(g) {
@@ -329,6 +660,99 @@
     }
 
     // --- views ------------------------------------------------------------------------
+    /* Wheel and pinch zoom. While the wheel turns, the picture already on screen is scaled by
+     * a CSS transform of the <svg> (the compositor's work: no repaint) and 150 ms after the
+     * last turn (or once zooming out would uncover edges not drawn yet) the zoom is handed to
+     * svg-pan-zoom and drawn sharp once. Zooming through
+     * svg-pan-zoom at every turn made Chromium lay every text out again at each new scale,
+     * 70–150 ms a frame on 1,000 boxes. */
+    wheel(e) {
+      if (!this.pz) return;
+      e.preventDefault();
+      const unit = e.deltaMode === 1 ? 33 : e.deltaMode === 2 ? 400 : 1;   // lines, pages
+      const delta = Math.max(-300, Math.min(300, e.deltaY * unit));
+      let g = this.gesture;
+      if (!g) {
+        const r = this.svg.getBoundingClientRect();
+        g = this.gesture = { left: r.left, top: r.top, s: 1, tx: 0, ty: 0, timer: 0,
+                             real: this.sizes().realZoom, pan: this.pz.getPan() };
+      }
+      const [least, most] = this.realBounds;
+      const s = Math.max(least / g.real, Math.min(most / g.real,
+                                                    g.s * Math.pow(1.25, -delta / 100)));
+      const f = s / g.s, x = e.clientX - g.left, y = e.clientY - g.top;
+      g.tx = f * (g.tx - x) + x;   // the point under the pointer stays where it is
+      g.ty = f * (g.ty - y) + y;
+      g.s = s;
+      this.svg.style.transform = `matrix(${s}, 0, 0, ${s}, ${g.tx}, ${g.ty})`;
+      this.updateMini({ real: g.real * s, pan: { x: s * g.pan.x + g.tx, y: s * g.pan.y + g.ty } });
+      clearTimeout(g.timer);
+      if (s < WHEEL_UNCOVER) this.endWheel();   // zoomed out: it would show blank edges
+      else g.timer = setTimeout(() => this.endWheel(), 150);
+    }
+
+    /* Drag to pan, the same way: the picture on screen is moved by a CSS translation and the
+     * pan handed to svg-pan-zoom (one repaint) when the button is let go, or once the drag has
+     * uncovered DRAG_UNCOVER px not yet drawn at an edge. */
+    dragStart(e) {
+      if (!this.pz || e.button !== 0 || this.mini.contains(e.target)) return;
+      this.endWheel();
+      this.drag = { x: e.clientX, y: e.clientY, dx: 0, dy: 0, pan: this.pz.getPan() };
+    }
+
+    dragMove(e) {
+      const d = this.drag;
+      if (!d || !this.pz) return;
+      d.dx = e.clientX - d.x;
+      d.dy = e.clientY - d.y;
+      if (Math.max(Math.abs(d.dx), Math.abs(d.dy)) > DRAG_UNCOVER) {
+        this.commitDrag();
+        d.x = e.clientX;
+        d.y = e.clientY;
+        return;
+      }
+      this.svg.style.transform = `translate(${d.dx}px, ${d.dy}px)`;
+      this.updateMini({ real: this.sizes().realZoom,
+                        pan: { x: d.pan.x + d.dx, y: d.pan.y + d.dy } });
+    }
+
+    /* svg-pan-zoom moves the drawing at the next animation frame, the frame that also drops
+     * the CSS translation: the two changes reach the screen together. */
+    commitDrag() {
+      const d = this.drag;
+      d.pan = { x: d.pan.x + d.dx, y: d.pan.y + d.dy };
+      d.dx = 0;
+      d.dy = 0;
+      this.svg.style.transform = "";
+      this.pz.pan(d.pan);
+      this.updateMini();
+    }
+
+    dragEnd() {
+      if (!this.drag) return;
+      if (this.pz) this.commitDrag();
+      this.drag = null;
+    }
+
+    endWheel() {
+      const g = this.gesture;
+      this.gesture = null;
+      if (!g) return;
+      clearTimeout(g.timer);
+      this.svg.style.transform = "";
+      if (!this.pz) return;
+      this.zoomTo(g.real * g.s);
+      this.pz.pan({ x: g.s * g.pan.x + g.tx, y: g.s * g.pan.y + g.ty });
+      this.updateMini();
+    }
+
+    /* The details panel came or went: svg-pan-zoom keeps the stage's size, tell it. */
+    stageResized() {
+      if (!this.pz) return;
+      this.pz.resize();
+      this.updateMini();
+    }
+
     sizes() {
       return this.pz.getSizes();
     }
@@ -398,57 +822,94 @@
     }
 
     // --- minimap ----------------------------------------------------------------------
-    buildMini(svg) {
-      this.mini.innerHTML = "";
-      const vb = this.viewBox;
-      const copy = el("div", { class: "vzv-mini-graph" });
-      const ns = "http://www.w3.org/2000/svg";
-      const small = document.createElementNS(ns, "svg");
-      small.setAttribute("viewBox", `${vb.x} ${vb.y} ${vb.width} ${vb.height}`);
-      small.setAttribute("preserveAspectRatio", "xMidYMid meet");
-      const graph = svg.querySelector("g.graph");
-      if (graph) {
-        const clone = graph.cloneNode(true);
-        for (const t of clone.querySelectorAll("text")) t.remove();
-        for (const g of clone.querySelectorAll("[data-layer], [data-block], [data-fold], [data-frame]")) {
-          for (const a of ["data-layer", "data-block", "data-fold", "data-frame"]) g.removeAttribute(a);
-        }
-        small.appendChild(clone);
-      }
-      this.miniRect = document.createElementNS(ns, "rect");
-      this.miniRect.setAttribute("class", "vzv-mini-view");
-      small.appendChild(this.miniRect);
-      copy.appendChild(small);
-      this.mini.appendChild(copy);
-      this.miniSvg = small;
+    /* The overview is a canvas of the boxes and frames (drawn once per layout, after the
+     * layout is on screen) under a rectangle for the view: panning moves the rectangle only,
+     * nothing of the drawing is painted twice. */
+    buildMiniFrame() {
+      this.miniCanvas = el("canvas", { class: "vzv-mini-graph" });
+      this.miniRect = el("div", { class: "vzv-mini-view" });
+      this.mini.append(this.miniCanvas, this.miniRect);
       const jump = (e) => {
-        const r = small.getBoundingClientRect();
-        const scale = Math.min(r.width / vb.width, r.height / vb.height);
-        const offX = (r.width - vb.width * scale) / 2, offY = (r.height - vb.height * scale) / 2;
-        const gx = (e.clientX - r.left - offX) / scale + vb.x;
-        const gy = (e.clientY - r.top - offY) / scale + vb.y;
+        if (!this.pz) return;
+        const { scale, offX, offY } = this.miniScale();
+        const box = this.mini.getBoundingClientRect();   // where it is now (the page scrolls)
+        const vb = this.viewBox;
+        const gx = (e.clientX - box.left - offX) / scale + vb.x;
+        const gy = (e.clientY - box.top - offY) / scale + vb.y;
         const s = this.sizes();
         this.pz.pan({ x: s.width / 2 - gx * s.realZoom, y: s.height / 2 - gy * s.realZoom });
+        e.preventDefault();
       };
       let dragging = false;
-      small.addEventListener("pointerdown", (e) => { dragging = true; jump(e); });
-      small.addEventListener("pointermove", (e) => { if (dragging) jump(e); });
-      window.addEventListener("pointerup", () => { dragging = false; });
+      this.mini.addEventListener("pointerdown", (e) => { dragging = true; jump(e); });
+      this.mini.addEventListener("pointermove", (e) => { if (dragging) jump(e); });
+      this.onWindow("pointerup", () => { dragging = false; });
     }
 
-    updateMini() {
-      if (!this.pz || !this.miniRect) return;
-      const s = this.sizes();
-      const pan = this.pz.getPan();
-      const x = -pan.x / s.realZoom, y = -pan.y / s.realZoom;
-      const w = s.width / s.realZoom, h = s.height / s.realZoom;
+    drawMini() {
+      const svg = this.svg;
+      if (!svg || this.mini.hidden || this.miniDrawn === svg) return;
+      this.miniDrawn = svg;
+      const { scale, offX, offY, box } = this.miniScale();
+      const ratio = window.devicePixelRatio || 1;
+      const canvas = this.miniCanvas;
+      canvas.width = Math.round(box.width * ratio);
+      canvas.height = Math.round(box.height * ratio);
+      const ctx = canvas.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       const vb = this.viewBox;
+      const inner = svg.querySelector("g.graph");
+      const t = inner && inner.transform.baseVal.consolidate();
+      const ox = t ? t.matrix.e : 0, oy = t ? t.matrix.f : 0;
+      const rect = (g) => {
+        const b = g.getBBox();
+        return [offX + (b.x + ox - vb.x) * scale, offY + (b.y + oy - vb.y) * scale,
+                Math.max(1, b.width * scale), Math.max(1, b.height * scale)];
+      };
+      ctx.strokeStyle = "#8c959f";
+      ctx.lineWidth = 1;
+      for (const g of svg.querySelectorAll("g.cluster")) ctx.strokeRect(...rect(g));
+      for (const g of svg.querySelectorAll("g.node")) {
+        const shape = g.querySelector("path, polygon, ellipse");
+        const fill = shape && shape.getAttribute("fill");
+        ctx.fillStyle = fill && fill !== "none" ? fill : "#8c959f";
+        ctx.fillRect(...rect(g));
+      }
+    }
+
+    /* Graph units to minimap pixels: the boxes are fitted and centred in the minimap (its
+     * size is kept: reading it during a pan would make the browser lay the page out). */
+    miniScale() {
+      if (!this.miniBox) this.miniBox = this.mini.getBoundingClientRect();
+      const box = this.miniBox, vb = this.viewBox;
+      const scale = Math.min(box.width / vb.width, box.height / vb.height);
+      return { scale, box, offX: (box.width - vb.width * scale) / 2,
+               offY: (box.height - vb.height * scale) / 2 };
+    }
+
+    /* The view's rectangle on the minimap; ``view`` ({real, pan}) is one not yet handed to
+     * svg-pan-zoom (a wheel gesture under way). */
+    updateMini(view) {
+      if (!this.pz) return;
+      const s = this.sizes();
+      const real = view ? view.real : s.realZoom;
+      const pan = view ? view.pan : this.pz.getPan();
+      const vb = this.viewBox;
+      const x = -pan.x / real, y = -pan.y / real;
+      const w = s.width / real, h = s.height / real;
       const bigger = w < vb.width * 0.98 || h < vb.height * 0.98;
-      this.mini.hidden = !bigger;
-      this.miniRect.setAttribute("x", x);
-      this.miniRect.setAttribute("y", y);
-      this.miniRect.setAttribute("width", w);
-      this.miniRect.setAttribute("height", h);
+      if (this.mini.hidden === bigger) {
+        this.mini.hidden = !bigger;
+        this.miniBox = null;
+        if (bigger && this.root.dataset.state === "ready") this.drawMini();
+      }
+      if (!bigger) return;
+      const { scale, offX, offY } = this.miniScale();
+      const style = this.miniRect.style;
+      style.left = `${offX + (x - vb.x) * scale}px`;
+      style.top = `${offY + (y - vb.y) * scale}px`;
+      style.width = `${w * scale}px`;
+      style.height = `${h * scale}px`;
     }
 
     // --- search, details, highlight -----------------------------------------------------
@@ -509,8 +970,8 @@
       if (found.length === 1) {
         this.reveal(found[0]);
         this.draw("search", () => {
+          this.showDetails(found[0]);   // first: the panel narrows the stage it centres in
           this.focus(this.groupOf(found), this.visible.boxOf[this.nodeIndex.get(found[0])]);
-          this.showDetails(found[0]);
         });
         return;
       }
@@ -556,7 +1017,10 @@
       const head = el("div", { class: "vzv-details-head" });
       head.append(el("b", {}, d.id));
       const close = el("button", { type: "button", class: "vzv-close", title: this.w("viewer.close") }, "×");
-      close.addEventListener("click", () => { this.details.hidden = true; });
+      close.addEventListener("click", () => {
+        this.details.hidden = true;
+        this.stageResized();
+      });
       head.appendChild(close);
       const table = el("table");
       for (const [k, v] of rows) {
@@ -573,8 +1037,10 @@
         f.innerHTML = mdToHtml(d.formula);
         this.details.appendChild(f);
       }
+      const opening = this.details.hidden;
       this.details.hidden = false;
       this.details.setAttribute("data-node", nodeId);
+      if (opening) this.stageResized();
     }
   }
 
@@ -582,5 +1048,5 @@
     return new Viewer(element, data, options);
   }
 
-  root.vizcnnViewer = { mount };
+  root.vizcnnViewer = { mount, layouts };   // the page's layouts: the browser tests read them
 })(typeof globalThis !== "undefined" ? globalThis : this);
