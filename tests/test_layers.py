@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "spec", "words"),                        # words, errors, what a trace was made of
     ("graph",),                                         # the plain-data graph
     ("views",),                                         # pure functions of a graph
-    ("zoo", "ops", "shapes", "costs", "capture", "standin", "stock_layers"),  # the tracer
+    ("zoo", "ops", "shapes", "costs", "op_facts", "capture", "standin", "stock_layers"),  # the tracer
     ("api", "loader", "model_files", "onnx_import", "checkpoint", "sandbox"),  # trace(); files
     ("experiments",),                                   # anything that builds and traces again
     ("teach", "render"),                                # the lessons; DOT, charts, tables

@@ -21,11 +21,13 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from vizcnn import op_facts
 from vizcnn.costs import Cost
 from vizcnn.errors import ShapeError, VizcnnError
 from vizcnn.graph import Edge, ModuleInfo, Node, OpKind
-from vizcnn.ops import FACTORIES, OP_DEFS, OPS, RUN, SCALARS, UNCOUNTED, OpDef, OpSpec, bind
-from vizcnn.shapes import NoRule, fmt, output_dtype
+from vizcnn.op_facts import OpFacts
+from vizcnn.ops import FACTORIES, OP_DEFS, OPS, RUN, SCALARS, UNCOUNTED, OpSpec, bind
+from vizcnn.shapes import NoRule, fmt
 from vizcnn.standin import Opaque
 from vizcnn.stock_layers import STOCK_CALLS
 
@@ -383,21 +385,37 @@ class Tracer(TorchFunctionMode):
             return out
         if self.meta and func in FACTORIES and "device" not in kwargs:
             kwargs = {**kwargs, "device": "meta"}
-        tensors = _op_tensors(args, kwargs)
+        call: dict[str, Any] | None = None
+        facts: OpFacts | None = None
+        if self.use_rules and op.shape is not RUN:
+            key, tensors = op_facts.call_key(func, args, kwargs)
+            facts = op_facts.lookup(key) if tensors else None
+        else:
+            key, tensors = None, _op_tensors(args, kwargs)
+        if facts is not None:   # a call seen before: its facts are known
+            out = args[0] if facts.inplace else _empty(facts.shapes, facts.dtype,
+                                                       tensors[0].device)
+        else:
+            call = bind(spec, args, kwargs)
+            out, facts = self._compute(func, spec, args, kwargs, call, tensors, key)
         producer = self._producer
         tracked = [t for t in tensors if id(t) in producer]
-        call = bind(spec, args, kwargs)
-        out = self._compute(func, spec, args, kwargs, call, tensors)
-        outs = tensors_in(out)
-        if not outs:
-            return out
-        out_shapes = tuple(tuple(t.shape) for t in outs)
-        cost = None if op.cost is UNCOUNTED else op.cost(call, out_shapes)  # type: ignore
-        attrs = op.attrs(call)
-        window = op.window(attrs, call["input"], out_shapes[0]) if (
-            op.window is not None and isinstance(call.get("input"), tuple)) else None
+        if facts is None:   # the op ran: its facts from what it returned
+            outs = tensors_in(out)
+            if not outs:
+                return out
+            out_shapes = tuple(tuple(t.shape) for t in outs)
+            assert call is not None
+            cost = None if op.cost is UNCOUNTED else op.cost(call, out_shapes)  # type: ignore
+            attrs = op.attrs(call)
+            window = op.window(attrs, call["input"], out_shapes[0]) if (
+                op.window is not None and isinstance(call.get("input"), tuple)) else None
+        else:
+            outs = [out] if type(out) is torch.Tensor else tensors_in(out)
+            cost, attrs, window = facts.cost, dict(facts.attrs), facts.window
         if op.parts and self._leaf is None:
-            self._add_parts(spec, attrs, call, args, kwargs, tracked, outs)
+            self._add_parts(spec, attrs, call or bind(spec, args, kwargs), args, kwargs,
+                            tracked, outs)
         else:
             self._record(op.name, attrs, cost, window, tracked, outs, tensors)
         return out
@@ -443,23 +461,20 @@ class Tracer(TorchFunctionMode):
             self._set_producer(tensor, previous.id)  # type: ignore[union-attr]
 
     def _compute(self, func: Any, spec: OpSpec, args: tuple, kwargs: dict,
-                 call: dict[str, Any], tensors: list[torch.Tensor]) -> Any:
-        op: OpDef = spec.op
-        rule = op.shape if self.use_rules and op.shape is not RUN and tensors else None
+                 call: dict[str, Any], tensors: list[torch.Tensor], key: tuple | None
+                 ) -> tuple[Any, OpFacts | None]:
+        """The call's output: for a ruled call fresh meta tensors, with its facts (memoized,
+        :mod:`vizcnn.op_facts`); otherwise the op runs, and its facts are ``None``."""
         try:
-            if rule is not None:
+            if self.use_rules and spec.op.shape is not RUN and tensors:
                 try:
-                    shapes = rule(call)  # type: ignore[operator]
+                    known = op_facts.facts(spec, call, tensors, args, key)
                 except NoRule:
-                    return func(*args, **kwargs)
-                dtype = output_dtype(op.dtypes, tensors, call, args)
-                if spec.inplace or call.get("inplace") is True:
-                    if isinstance(shapes, tuple) and shapes != call["input"]:
-                        raise ShapeError(f"in-place result {fmt(shapes)} cannot be written into "
-                                         f"{fmt(call['input'])}")
-                    return args[0]
-                return _empty(shapes, dtype, tensors[0].device)
-            return func(*args, **kwargs)
+                    return func(*args, **kwargs), None
+                if known.inplace:
+                    return args[0], known
+                return _empty(known.shapes, known.dtype, tensors[0].device), known
+            return func(*args, **kwargs), None
         except ShapeError as error:
             if error.path is None:
                 raise self._error(spec.name, error, call) from None

@@ -1,0 +1,123 @@
+"""What a call with a shape rule computes: a pure function of its bound call, memoized.
+
+A ruled op's output shapes, output dtype, cost, attributes and receptive-field window depend
+only on the bound call (tensors replaced by their shapes, :func:`vizcnn.ops.bind`), the
+dtypes of its tensors and torch's default dtype — never on tensor values or identities. A
+network repeats a handful of layer configurations many times (ResNet-50's 53 convolutions
+have 23 distinct calls), and a sweep, a compare or an app rerun traces the same layers again,
+so the facts are computed once per distinct call and looked up after that.
+
+The key is read from the call's raw arguments, so a call seen before needs neither binding
+nor rules. It is exact: a tensor by its shape and dtype, an int, a str or ``None`` as it is,
+a float or a bool tagged with its type (``1 == 1.0 == True`` in Python, but PyTorch treats
+them differently), a tuple or list by its kind and items (ints and tensors only). A call with
+anything else (a dtype argument, a slice, a nested structure) is computed every time. Errors
+(a :class:`~vizcnn.errors.ShapeError`, :class:`~vizcnn.shapes.NoRule`) are never stored, so
+a bad call fails the same way each time.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import torch
+from torch.nn import Parameter
+
+from vizcnn.costs import Cost
+from vizcnn.errors import ShapeError
+from vizcnn.ops import UNCOUNTED, OpSpec
+from vizcnn.shapes import Shape, fmt, output_dtype
+
+_MAX_ENTRIES = 20_000   # distinct calls kept; past it the memo starts again (a few MB)
+
+
+class OpFacts(NamedTuple):
+    """Everything a trace records of one ruled call, except its tensors."""
+
+    shapes: Any                      # the rule's result: one shape or a tuple of them (None: no output)
+    out_shapes: tuple[Shape, ...]    # the shapes of the outputs that exist
+    dtype: torch.dtype
+    inplace: bool                    # the output is the call's first argument
+    cost: Cost | None                # None: uncounted
+    attrs: dict[str, Any]            # shared by every call with this key: copy before changing
+    window: tuple[int, int, int] | None
+
+
+_MEMO: dict[tuple, OpFacts] = {}
+
+
+def call_key(func: Any, args: tuple, kwargs: dict) -> tuple[tuple | None, list[torch.Tensor]]:
+    """An exact key of one call of the torch callable ``func`` (which names its op), read from
+    its raw arguments (``None`` where a value is not of a kind it can key), and the call's
+    tensors (also inside lists and tuples, in order)."""
+    tensors: list[torch.Tensor] = []
+    key: list[Any] = [func, torch.get_default_dtype(), len(args), *kwargs]
+    keyable = True
+    for value in (*args, *kwargs.values()) if kwargs else args:
+        kind = type(value)
+        if kind is int or kind is str or value is None:
+            key.append(value)
+        elif kind is torch.Tensor or kind is Parameter or isinstance(value, torch.Tensor):
+            tensors.append(value)
+            key.append((value.shape, value.dtype))
+        elif kind is float or kind is bool:
+            key.append((kind, value))
+        elif kind is tuple or kind is list:
+            part: list[Any] = [kind]
+            for item in value:
+                if type(item) is int:
+                    part.append(item)
+                elif isinstance(item, torch.Tensor):
+                    tensors.append(item)
+                    part.append((item.shape, item.dtype))
+                else:
+                    keyable = False
+            key.append(tuple(part))
+        else:
+            keyable = False
+    return (tuple(key) if keyable else None), tensors
+
+
+def lookup(key: tuple | None) -> OpFacts | None:
+    """The facts of a call seen before, or ``None``."""
+    return None if key is None else _MEMO.get(key)
+
+
+def facts(spec: OpSpec, call: dict[str, Any], tensors: list[torch.Tensor], args: tuple,
+          key: tuple | None) -> OpFacts:
+    """The facts of one call of an op that has a shape rule, kept under ``key`` (unless it is
+    ``None``). Raises what the rule raises: :class:`~vizcnn.shapes.NoRule` (run the op
+    instead) or a ``ShapeError``."""
+    found = _compute(spec, call, tensors, args)
+    if key is not None:
+        if len(_MEMO) >= _MAX_ENTRIES:
+            _MEMO.clear()
+        _MEMO[key] = found
+    return found
+
+
+def _compute(spec: OpSpec, call: dict[str, Any], tensors: list[torch.Tensor], args: tuple
+             ) -> OpFacts:
+    op = spec.op
+    shapes = op.shape(call)  # type: ignore[operator]
+    dtype = output_dtype(op.dtypes, tensors, call, args)
+    inplace = spec.inplace or call.get("inplace") is True
+    if inplace and isinstance(shapes, tuple) and shapes != call["input"]:
+        raise ShapeError(f"in-place result {fmt(shapes)} cannot be written into "
+                         f"{fmt(call['input'])}")
+    if inplace:
+        out_shapes: tuple[Shape, ...] = (call["input"],)
+    elif shapes and not isinstance(shapes[0], int):
+        out_shapes = tuple(s for s in shapes if s is not None)
+    else:
+        out_shapes = (shapes,)
+    cost = None if op.cost is UNCOUNTED else op.cost(call, out_shapes)  # type: ignore
+    attrs = op.attrs(call)
+    window = op.window(attrs, call["input"], out_shapes[0]) if (
+        op.window is not None and out_shapes and isinstance(call.get("input"), tuple)) else None
+    return OpFacts(shapes, out_shapes, dtype, inplace, cost, attrs, window)
+
+
+def clear() -> None:
+    """Forget every memoized call (tests use it to compare cold and warm traces)."""
+    _MEMO.clear()
