@@ -127,3 +127,23 @@ def test_realworld_traces_are_the_same_with_and_without_stock_calls(case: str) -
 def _meta(name: str) -> nn.Module:
     with torch.device("meta"):
         return vizcnn.build(name)
+
+
+def test_stock_classes_have_no_class_attribute_for_the_tensors_they_read() -> None:
+    """What ``stock_layers._tensor`` relies on to read ``m.weight`` without ``getattr``."""
+    for cls in STOCK_CALLS:
+        for name in ("weight", "bias", "running_mean", "running_var"):
+            assert not hasattr(cls, name), (cls, name)
+
+
+def test_tensors_are_read_where_python_finds_them() -> None:
+    from vizcnn.stock_layers import _tensor
+
+    conv = torch.nn.utils.weight_norm(nn.Conv2d(2, 3, 3))   # weight: a plain attribute
+    conv(torch.zeros(1, 2, 5, 5))
+    bn = nn.BatchNorm2d(3)
+    for module, name in ((conv, "weight"), (conv, "bias"), (bn, "running_mean"),
+                         (bn, "weight")):
+        assert _tensor(module, name) is getattr(module, name)
+    with pytest.raises(AttributeError):
+        _tensor(bn, "no_such_tensor")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import Counter
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -30,6 +30,19 @@ from vizcnn.ops import FACTORIES, OP_DEFS, OPS, RUN, SCALARS, UNCOUNTED, OpSpec,
 from vizcnn.shapes import NoRule, fmt
 from vizcnn.standin import Opaque
 from vizcnn.stock_layers import STOCK_CALLS
+
+class _Done(NamedTuple):
+    """One declared call made: its output, its tensors, and what it computed."""
+
+    out: Any
+    outs: list[torch.Tensor]        # the output's tensors
+    tensors: list[torch.Tensor]     # the arguments' tensors
+    tracked: list[torch.Tensor]     # those of them some node produced
+    call: dict[str, Any] | None     # the bound call, if it was needed
+    cost: Cost | None
+    attrs: dict[str, Any]
+    window: tuple[int, int, int] | None
+
 
 class MetaUnsupported(Exception):
     """The model needs real values (``.item()``, ``nonzero``…); retry on the CPU."""
@@ -210,20 +223,19 @@ class Tracer(TorchFunctionMode):
         """Report every call of ``module`` (a stand-in's, never the user's). A stock layer's
         one op is recorded without running its ``forward`` (:mod:`vizcnn.stock_layers`)."""
         forward = module.forward
-        enter, leave, record_op = self._enter_module, self._exit_module, self._op
+        enter, leave, stock_leaf = self._enter_module, self._exit_module, self._stock_leaf
         stock = STOCK_CALLS.get(type(module)) if (
             self.use_rules and id(module) in self._leaves
             and "forward" not in module.__dict__) else None
 
         def traced_forward(*args: Any, **kwargs: Any) -> Any:
             with torch._C.DisableTorchFunction():  # our own shape reads are not the model's
+                if stock is not None and len(args) == 1 and not kwargs and (
+                        type(args[0]) is torch.Tensor and self._leaf is None):
+                    call = stock(module, args[0])
+                    if call is not None:
+                        return stock_leaf(module, call)
                 enter(module, args, kwargs)
-                call = stock(module, args[0]) if (
-                    stock is not None and len(args) == 1 and not kwargs) else None
-                if call is not None:
-                    out = record_op(*call)
-                    leave(module, out)
-                    return out
             out = forward(*args, **kwargs)
             with torch._C.DisableTorchFunction():
                 leave(module, out)
@@ -262,17 +274,56 @@ class Tracer(TorchFunctionMode):
         if kwargs:
             inputs += tensors_in(kwargs)
         shapes = tuple([tuple(t.shape) for t in inputs])
+        self._module_called(module, path, shapes)
+        if id(module) not in self._leaves:
+            if path:
+                self._stack.append(path)
+            return
+        self._enter_leaf(module, path, inputs, shapes)
+
+    def _module_called(self, module: nn.Module, path: str, shapes: tuple[tuple[int, ...], ...]
+                       ) -> ModuleInfo:
         info = self.modules.get(path)
         if info is None:
             info = self.modules[path] = ModuleInfo(
                 path, type(module).__name__, path.count(".") + 1 if path else 0,
                 input_shapes=shapes)
         info.calls += 1
-        if id(module) not in self._leaves:
-            if path:
-                self._stack.append(path)
-            return
-        self._enter_leaf(module, path, inputs, shapes)
+        return info
+
+    def _stock_leaf(self, module: nn.Module, call: tuple[Any, tuple, dict]) -> Any:
+        """A stock layer's call on one tensor: what entering it, its one op and leaving it
+        record, in one step (``_enter_module``, ``_op``, ``_exit_module`` for any module)."""
+        func, args, kwargs = call
+        x = args[0]
+        path = self._paths.get(id(module), "?")
+        shapes = (tuple(x.shape),)
+        info = self._module_called(module, path, shapes)
+        self._enter_leaf(module, path, [x], shapes)
+        spec = OPS[func]
+        done = self._call(func, spec, args, kwargs)
+        node = self._leaf
+        assert node is not None
+        self._leaf = None
+        op = spec.op.name
+        cost = self._bookkeeping(done.cost, done.tracked, done.tensors)
+        if cost is None:
+            self.uncounted[op] += 1
+            node.uncounted = (*node.uncounted, op)
+        else:
+            node.macs, node.flops = cost.macs, cost.flops
+        node.op, node.attrs = op, done.attrs
+        node.kind = spec.op.kind_of(done.attrs).value
+        if done.window is not None and done.tracked:
+            self._windows[node.id] = [done.window]
+        outs = done.outs
+        node.output_shapes = out_shapes = tuple([tuple(t.shape) for t in outs])
+        node.activation_bytes = sum([t.numel() * t.element_size() for t in outs])
+        for tensor in outs:
+            self._set_producer(tensor, node.id)
+        if not info.output_shapes:
+            info.output_shapes = out_shapes
+        return done.out
 
     def _exit_module(self, module: nn.Module, output: Any) -> None:
         if self._leaf_depth:
@@ -385,6 +436,20 @@ class Tracer(TorchFunctionMode):
             return out
         if self.meta and func in FACTORIES and "device" not in kwargs:
             kwargs = {**kwargs, "device": "meta"}
+        done = self._call(func, spec, args, kwargs)
+        if not done.outs:
+            return done.out
+        if op.parts and self._leaf is None:
+            self._add_parts(spec, done.attrs, done.call or bind(spec, args, kwargs), args,
+                            kwargs, done.tracked, done.outs)
+        else:
+            self._record(op.name, done.attrs, done.cost, done.window, done.tracked, done.outs,
+                         done.tensors)
+        return done.out
+
+    def _call(self, func: Any, spec: OpSpec, args: tuple, kwargs: dict) -> _Done:
+        """Make one declared call (a ruled one: fresh meta tensors) and read its facts."""
+        op = spec.op
         call: dict[str, Any] | None = None
         facts: OpFacts | None = None
         if self.use_rules and op.shape is not RUN:
@@ -400,25 +465,20 @@ class Tracer(TorchFunctionMode):
             out, facts = self._compute(func, spec, args, kwargs, call, tensors, key)
         producer = self._producer
         tracked = [t for t in tensors if id(t) in producer]
-        if facts is None:   # the op ran: its facts from what it returned
-            outs = tensors_in(out)
-            if not outs:
-                return out
-            out_shapes = tuple(tuple(t.shape) for t in outs)
-            assert call is not None
-            cost = None if op.cost is UNCOUNTED else op.cost(call, out_shapes)  # type: ignore
-            attrs = op.attrs(call)
-            window = op.window(attrs, call["input"], out_shapes[0]) if (
-                op.window is not None and isinstance(call.get("input"), tuple)) else None
-        else:
+        if facts is not None:
             outs = [out] if type(out) is torch.Tensor else tensors_in(out)
-            cost, attrs, window = facts.cost, dict(facts.attrs), facts.window
-        if op.parts and self._leaf is None:
-            self._add_parts(spec, attrs, call or bind(spec, args, kwargs), args, kwargs,
-                            tracked, outs)
-        else:
-            self._record(op.name, attrs, cost, window, tracked, outs, tensors)
-        return out
+            return _Done(out, outs, tensors, tracked, call, facts.cost, dict(facts.attrs),
+                         facts.window)
+        outs = tensors_in(out)   # the op ran: its facts from what it returned
+        if not outs:
+            return _Done(out, outs, tensors, tracked, call, None, {}, None)
+        assert call is not None
+        out_shapes = tuple(tuple(t.shape) for t in outs)
+        cost = None if op.cost is UNCOUNTED else op.cost(call, out_shapes)  # type: ignore
+        attrs = op.attrs(call)
+        window = op.window(attrs, call["input"], out_shapes[0]) if (
+            op.window is not None and isinstance(call.get("input"), tuple)) else None
+        return _Done(out, outs, tensors, tracked, call, cost, attrs, window)
 
     def _add_parts(self, spec: OpSpec, attrs: dict[str, Any], call: dict[str, Any],
                    args: tuple, kwargs: dict, tracked: list[torch.Tensor],
@@ -515,15 +575,21 @@ class Tracer(TorchFunctionMode):
     def _record(self, op: str, attrs: dict[str, Any], cost: Cost | None,
                 window: tuple[int, int, int] | None, tracked: list[torch.Tensor],
                 outs: list[torch.Tensor], tensors: list[torch.Tensor]) -> None:
-        if not tracked and tensors and all(
-                self._tensor_uid.get(id(t), (None, False))[1] for t in tensors):
-            cost = Cost()   # bookkeeping on buffers (num_batches_tracked += 1): no arithmetic
+        cost = self._bookkeeping(cost, tracked, tensors)
         if cost is None:
             self.uncounted[op] += 1
         if self._leaf is not None:
             self._add_to_leaf(op, attrs, cost, window, outs, bool(tracked))
         else:
             self._add_op_node(op, attrs, cost, window, tracked, outs, tensors)
+
+    def _bookkeeping(self, cost: Cost | None, tracked: list[torch.Tensor],
+                     tensors: list[torch.Tensor]) -> Cost | None:
+        """No arithmetic for bookkeeping on buffers (``num_batches_tracked += 1``)."""
+        if not tracked and tensors and all(
+                self._tensor_uid.get(id(t), (None, False))[1] for t in tensors):
+            return Cost()
+        return cost
 
     def _add_to_leaf(self, op: str, attrs: dict[str, Any], cost: Cost | None,
                      window: tuple[int, int, int] | None, outs: list[torch.Tensor],

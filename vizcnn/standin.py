@@ -139,7 +139,7 @@ class _Copier:
         state = module.__dict__.copy()   # atoms (numbers, strings, flags) stay as they are
         for key, value in state.items():
             kind = type(value)
-            if kind in _ATOMS or (kind is tuple and all(type(v) in _ATOMS for v in value)):
+            if kind in _ATOMS or (kind is tuple and _ATOMS.issuperset(map(type, value))):
                 continue
             if not value and kind in _CONTAINERS:
                 state[key] = kind()   # its own empty hook dict, set or list
@@ -164,7 +164,7 @@ class _Copier:
                 state[key] = types.MethodType(value.__func__, new)   # a patched forward
             else:
                 state[key] = self.value(value)
-        new.__dict__.update(state)
+        object.__setattr__(new, "__dict__", state)   # not nn.Module's __setattr__: no checks
         return new
 
     def _opaque(self, module: nn.Module) -> nn.Module:

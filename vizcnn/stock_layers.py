@@ -22,11 +22,25 @@ Call = tuple[Callable[..., Any], tuple, dict]
 StockCall = Callable[[Any, torch.Tensor], "Call | None"]
 
 
+def _tensor(m: nn.Module, name: str) -> Any:
+    """``m.<name>`` for a parameter or buffer, found where Python finds it (the instance's
+    dict, then ``nn.Module.__getattr__``'s parameters and buffers) without that Python call
+    (stock classes have no class attribute of these names: a test checks)."""
+    state = m.__dict__
+    if name in state:
+        return state[name]
+    for table in (state["_parameters"], state["_buffers"]):
+        if name in table:
+            return table[name]
+    return getattr(m, name)
+
+
 def _conv(func: Callable[..., Any]) -> StockCall:
     def call(m: nn.Conv2d, x: torch.Tensor) -> Call | None:
         if m.padding_mode != "zeros":
             return None   # the layer pads first, then convolves: two ops
-        return func, (x, m.weight, m.bias, m.stride, m.padding, m.dilation, m.groups), {}
+        return func, (x, _tensor(m, "weight"), _tensor(m, "bias"), m.stride, m.padding,
+                      m.dilation, m.groups), {}
     return call
 
 
@@ -35,10 +49,11 @@ def _batch_norm(ranks: tuple[int, ...]) -> StockCall:
         if x.dim() not in ranks or (m.training and m.track_running_stats):
             return None   # a wrong rank is the layer's own error; training also counts batches
         factor = 0.0 if m.momentum is None else m.momentum
-        batch_stats = m.training or (m.running_mean is None and m.running_var is None)
-        return F.batch_norm, (x, m.running_mean, m.running_var), {
-            "weight": m.weight, "bias": m.bias, "training": batch_stats, "momentum": factor,
-            "eps": m.eps}
+        running_mean, running_var = _tensor(m, "running_mean"), _tensor(m, "running_var")
+        batch_stats = m.training or (running_mean is None and running_var is None)
+        return F.batch_norm, (x, running_mean, running_var), {
+            "weight": _tensor(m, "weight"), "bias": _tensor(m, "bias"),
+            "training": batch_stats, "momentum": factor, "eps": m.eps}
     return call
 
 
@@ -73,7 +88,7 @@ STOCK_CALLS: dict[type, StockCall] = {
     nn.Conv1d: _conv(F.conv1d),
     nn.Conv2d: _conv(F.conv2d),
     nn.Conv3d: _conv(F.conv3d),
-    nn.Linear: lambda m, x: (F.linear, (x, m.weight, m.bias), {}),
+    nn.Linear: lambda m, x: (F.linear, (x, _tensor(m, "weight"), _tensor(m, "bias")), {}),
     nn.BatchNorm1d: _batch_norm((2, 3)),
     nn.BatchNorm2d: _batch_norm((4,)),
     nn.BatchNorm3d: _batch_norm((5,)),
