@@ -354,3 +354,24 @@ def test_min_input_size() -> None:
     assert vizcnn.accepted_sides(lenet) == (28, 28)
     with pytest.raises(vizcnn.VizcnnError, match="accepts no square input"):
         vizcnn.min_input_size(nn.Sequential(nn.Flatten(), nn.Linear(7, 2)))
+
+
+def test_a_trace_leaves_the_cyclic_collector_as_it_found_it() -> None:
+    import gc
+
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())
+    assert gc.isenabled()
+    vizcnn.trace(model, (1, 3, 8, 8))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        vizcnn.trace(model, (1, 3, 8, 8))
+        assert not gc.isenabled()
+        with pytest.raises(vizcnn.VizcnnError):
+            vizcnn.trace(model, (1, 5, 8, 8))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(vizcnn.VizcnnError):
+        vizcnn.trace(model, (1, 5, 8, 8))
+    assert gc.isenabled()

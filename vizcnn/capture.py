@@ -159,7 +159,7 @@ class Tracer(TorchFunctionMode):
         self._keep: list[torch.Tensor] = []   # keeps traced tensors alive so ids stay unique
         self._windows: dict[str, list[tuple[int, int, int]]] = {}
         self._calls: Counter[str] = Counter()
-        self._stack: list[str] = []           # enclosing non-leaf module paths
+        self._scope: tuple[str, ...] = ()     # enclosing non-leaf module paths
         self._leaf: Node | None = None
         self._leaf_ops: list[str] = []
         self._leaf_main = False               # the leaf's op was taken from its own input
@@ -277,7 +277,7 @@ class Tracer(TorchFunctionMode):
         self._module_called(module, path, shapes)
         if id(module) not in self._leaves:
             if path:
-                self._stack.append(path)
+                self._scope = (*self._scope, path)
             return
         self._enter_leaf(module, path, inputs, shapes)
 
@@ -336,8 +336,8 @@ class Tracer(TorchFunctionMode):
         if not info.output_shapes:
             info.output_shapes = shapes
         if self._leaf is None:
-            if path and self._stack and self._stack[-1] == path:
-                self._stack.pop()
+            if path and self._scope and self._scope[-1] == path:
+                self._scope = self._scope[:-1]
             return
         if isinstance(module, Opaque):   # MACs counted by PyTorch inside the copy
             self._leaf.macs += module.macs
@@ -356,7 +356,7 @@ class Tracer(TorchFunctionMode):
             label=path.rpartition(".")[2] if path else base,
             path=path, module_type=module_type,
             op="torchscript" if opaque else "identity",
-            kind=_OTHER, scope=tuple(self._stack), call_index=index, input_shapes=shapes,
+            kind=_OTHER, scope=self._scope, call_index=index, input_shapes=shapes,
         )
         if opaque:
             node.attrs = {"note": module.why + "; MACs of its conv, linear and matmul ops "
@@ -453,8 +453,9 @@ class Tracer(TorchFunctionMode):
         call: dict[str, Any] | None = None
         facts: OpFacts | None = None
         if self.use_rules and op.shape is not RUN:
-            key, tensors = op_facts.call_key(func, args, kwargs)
-            facts = op_facts.lookup(key) if tensors else None
+            key, tensors, facts = op_facts.read_call(func, args, kwargs)
+            if not tensors:
+                facts = None
         else:
             key, tensors = None, _op_tensors(args, kwargs)
         if facts is not None:   # a call seen before: its facts are known
@@ -489,7 +490,7 @@ class Tracer(TorchFunctionMode):
         named = dict(zip(spec.argnames, args)) | kwargs
         out_shapes = tuple(tuple(t.shape) for t in outs)
         costs = op.part_costs(call, out_shapes)  # type: ignore[misc]
-        scope = tuple(self._stack)
+        scope = self._scope
         path = scope[-1] if scope else ""
         base = f"{path}/{op.name}"
         index = self._calls[base]
@@ -621,7 +622,7 @@ class Tracer(TorchFunctionMode):
     def _add_op_node(self, op: str, attrs: dict[str, Any], cost: Cost | None,
                      window: tuple[int, int, int] | None, tracked: list[torch.Tensor],
                      outs: list[torch.Tensor], tensors: list[torch.Tensor]) -> None:
-        scope = tuple(self._stack)
+        scope = self._scope
         path = scope[-1] if scope else ""
         base = f"{path}/{op}"
         index = self._calls[base]
@@ -666,8 +667,8 @@ class Tracer(TorchFunctionMode):
     def _where(self) -> tuple[str, str]:
         if self._leaf is not None:
             return self._leaf.path or self._leaf.id, self._leaf.module_type
-        if self._stack:
-            path = self._stack[-1]
+        if self._scope:
+            path = self._scope[-1]
             return path, self.modules[path].type
         return "(model)", type(self.model).__name__
 
@@ -691,4 +692,6 @@ def _empty(shapes: Any, dtype: torch.dtype, device: torch.device) -> Any:
     if shapes and not isinstance(shapes[0], int):
         return tuple(None if s is None else torch.empty(s, dtype=dtype, device=device)
                      for s in shapes)
-    return torch.empty(shapes, dtype=dtype, device=device)
+    if shapes:   # sizes one by one: faster than one tuple
+        return torch.empty(*shapes, dtype=dtype, device=device)
+    return torch.empty((), dtype=dtype, device=device)

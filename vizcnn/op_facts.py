@@ -46,22 +46,28 @@ class OpFacts(NamedTuple):
 _MEMO: dict[tuple, OpFacts] = {}
 
 
-def call_key(func: Any, args: tuple, kwargs: dict) -> tuple[tuple | None, list[torch.Tensor]]:
-    """An exact key of one call of the torch callable ``func`` (which names its op), read from
-    its raw arguments (``None`` where a value is not of a kind it can key), and the call's
-    tensors (also inside lists and tuples, in order)."""
+def read_call(func: Any, args: tuple, kwargs: dict
+              ) -> tuple[tuple | None, list[torch.Tensor], OpFacts | None]:
+    """One call of the torch callable ``func`` (which names its op), read from its raw
+    arguments: its exact key (``None`` where a value is not of a kind it can key), its tensors
+    (also inside lists and tuples, in order), and its facts if the call was seen before.
+
+    The key is flat: a tensor is two items (its ``torch.Size``, its dtype), any other value
+    one; the counts of positional and keyword arguments and the keywords' names lead it."""
     tensors: list[torch.Tensor] = []
-    key: list[Any] = [func, torch.get_default_dtype(), len(args), *kwargs]
+    key: list[Any] = [func, torch.get_default_dtype(), len(args), len(kwargs), *kwargs]
+    add = key.append
     keyable = True
     for value in (*args, *kwargs.values()) if kwargs else args:
         kind = type(value)
-        if kind is int or kind is str or value is None:
-            key.append(value)
-        elif kind is torch.Tensor or kind is Parameter or isinstance(value, torch.Tensor):
+        if kind is torch.Tensor or kind is Parameter:
             tensors.append(value)
-            key.append((value.shape, value.dtype))
+            add(value.shape)
+            add(value.dtype)
+        elif kind is int or kind is str or value is None:
+            add(value)
         elif kind is float or kind is bool:
-            key.append((kind, value))
+            add((kind, value))
         elif kind is tuple or kind is list:
             part: list[Any] = [kind]
             for item in value:
@@ -72,15 +78,17 @@ def call_key(func: Any, args: tuple, kwargs: dict) -> tuple[tuple | None, list[t
                     part.append((item.shape, item.dtype))
                 else:
                     keyable = False
-            key.append(tuple(part))
+            add(tuple(part))
+        elif isinstance(value, torch.Tensor):
+            tensors.append(value)
+            add(value.shape)
+            add(value.dtype)
         else:
             keyable = False
-    return (tuple(key) if keyable else None), tensors
-
-
-def lookup(key: tuple | None) -> OpFacts | None:
-    """The facts of a call seen before, or ``None``."""
-    return None if key is None else _MEMO.get(key)
+    if not keyable:
+        return None, tensors, None
+    frozen = tuple(key)
+    return frozen, tensors, _MEMO.get(frozen)
 
 
 def facts(spec: OpSpec, call: dict[str, Any], tensors: list[torch.Tensor], args: tuple,
