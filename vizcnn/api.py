@@ -331,11 +331,13 @@ def _receptive_fields(tracer: Tracer) -> None:
             node.receptive_field, node.effective_stride = 1, 1
             spatial[node.id] = (1, 1)
             continue
-        inputs = [spatial[s] for s in sources[node.id] if s in spatial]
-        if not inputs:
+        rf = jump = 0   # the largest over the node's spatial inputs (a loop: most have one)
+        for source in sources[node.id]:
+            if source in spatial:
+                r, j = spatial[source]
+                rf, jump = max(rf, r), max(jump, j)
+        if not rf:
             continue
-        rf = max([r for r, _ in inputs])
-        jump = max([j for _, j in inputs])
         for kernel, stride, dilation in windows.get(node.id, ()):
             rf += (kernel - 1) * dilation * jump
             jump *= stride

@@ -135,9 +135,12 @@ def every_module(model: nn.Module) -> list[tuple[str, nn.Module]]:
     while todo:
         path, module = todo.pop()
         found.append((path, module))
-        prefix = f"{path}." if path else ""
-        todo += reversed([(prefix + name, child) for name, child in module._modules.items()
-                          if child is not None])
+        children = module._modules
+        if children:
+            prefix = f"{path}." if path else ""
+            for name, child in reversed(children.items()):
+                if child is not None:
+                    todo.append((prefix + name, child))
     return found
 
 
@@ -175,20 +178,27 @@ class Tracer(TorchFunctionMode):
         # (full name, tensor, is_buffer) of every parameter and buffer, tied ones under each name
         self.tensors: list[tuple[str, torch.Tensor, bool]] = []
         for path, module in every_module(model):
-            prefix = f"{path}." if path else ""
-            own_tensors = [(n, p, False) for n, p in module._parameters.items() if p is not None]
-            own_tensors += [(n, b, True) for n, b in module._buffers.items() if b is not None]
-            if isinstance(module, Opaque):
-                own_tensors += module.tensors()
-            self.tensors += [(prefix + n, t, is_buffer) for n, t, is_buffer in own_tensors]
+            own: list[tuple[torch.Tensor, bool]] = []
+            params, buffers = module._parameters, module._buffers
+            opaque = isinstance(module, Opaque)
+            if params or buffers or opaque:   # loops, not comprehensions: most lists are short
+                prefix = f"{path}." if path else ""
+                named = [(params.items(), False), (buffers.items(), True)]
+                if opaque:
+                    named += [([(n, t)], is_buffer) for n, t, is_buffer in module.tensors()]
+                for items, is_buffer in named:
+                    for name, tensor in items:
+                        if tensor is not None:
+                            own.append((tensor, is_buffer))
+                            self.tensors.append((prefix + name, tensor, is_buffer))
             self._paths.setdefault(id(module), path)
             if id(module) in self._direct:
                 continue
             self._module_list.append(module)
             # the root is never a leaf (show its ops), unless nothing inside it can be seen
-            if (path and not module._modules) or isinstance(module, Opaque):
+            if (path and not module._modules) or opaque:
                 self._leaves.add(id(module))
-            self._direct[id(module)] = [(t, is_buffer) for _, t, is_buffer in own_tensors]
+            self._direct[id(module)] = own
         for _, tensor, is_buffer in self.tensors:
             self._tensor_uid[id(tensor)] = (tensor, is_buffer)
 
@@ -316,11 +326,12 @@ class Tracer(TorchFunctionMode):
         node.kind = spec.op.kind_of(done.attrs).value
         if done.window is not None and done.tracked:
             self._windows[node.id] = [done.window]
-        outs = done.outs
-        node.output_shapes = out_shapes = tuple([tuple(t.shape) for t in outs])
-        node.activation_bytes = sum([t.numel() * t.element_size() for t in outs])
-        for tensor in outs:
+        out_shapes = []
+        for tensor in done.outs:
+            out_shapes.append(tuple(tensor.shape))
+            node.activation_bytes += tensor.numel() * tensor.element_size()
             self._set_producer(tensor, node.id)
+        node.output_shapes = out_shapes = tuple(out_shapes)
         if not info.output_shapes:
             info.output_shapes = out_shapes
         return done.out
@@ -465,7 +476,10 @@ class Tracer(TorchFunctionMode):
             call = bind(spec, args, kwargs)
             out, facts = self._compute(func, spec, args, kwargs, call, tensors, key)
         producer = self._producer
-        tracked = [t for t in tensors if id(t) in producer]
+        tracked = []   # a loop: a comprehension is a function call of its own in Python 3.11
+        for tensor in tensors:
+            if id(tensor) in producer:
+                tracked.append(tensor)
         if facts is not None:
             outs = [out] if type(out) is torch.Tensor else tensors_in(out)
             return _Done(out, outs, tensors, tracked, call, facts.cost, dict(facts.attrs),

@@ -143,14 +143,15 @@ class _Copier:
                 continue
             if not value and kind in _CONTAINERS:
                 state[key] = kind()   # its own empty hook dict, set or list
-            elif key == "_parameters":
-                state[key] = {k: None if p is None else self.tensor(p, True)
-                              for k, p in value.items()}
-            elif key == "_buffers":
-                state[key] = {k: None if b is None else self.tensor(b, False)
-                              for k, b in value.items()}
+            elif key == "_parameters" or key == "_buffers":   # loops: cheaper than comprehensions
+                is_parameter = key == "_parameters"
+                tensors = state[key] = {}
+                for name, tensor in value.items():
+                    tensors[name] = None if tensor is None else self.tensor(tensor, is_parameter)
             elif key == "_modules":
-                state[key] = {k: None if m is None else self.module(m) for k, m in value.items()}
+                modules = state[key] = {}
+                for name, child in value.items():
+                    modules[name] = None if child is None else self.module(child)
             elif key in _HOOKS:
                 kept = type(value)()
                 for handle, hook in value.items():
