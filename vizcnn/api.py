@@ -23,7 +23,7 @@ from vizcnn.capture import MetaUnsupported, Tracer, tensors_in
 from vizcnn.errors import ShapeError, VizcnnError
 from vizcnn.graph import Graph, Node
 from vizcnn.spec import ModelSource, ModelSpec, TraceSpec
-from vizcnn.standin import cpu_tensor, map_tensors, meta_tensor, stand_in
+from vizcnn.standin import MetaTwins, cpu_tensor, map_tensors, stand_in
 from vizcnn.zoo import build, model_card
 
 InputSize = Sequence[int] | Sequence[Sequence[int]]
@@ -237,7 +237,7 @@ def _trace_stand_in(model: nn.Module, name: str, values: tuple, kwargs: dict,
     (No lock: nothing here touches ``model``, so traces and forwards of it run side by side.)"""
     args, kw = _to_meta(values), _to_meta(kwargs)
     on_meta = owned and all(t.is_meta for t in _own_tensors(model))
-    model_m = model if on_meta else stand_in(model, meta_tensor)
+    model_m = model if on_meta else stand_in(model, MetaTwins())
     if training is not None:
         model_m.train(training)
     traced_training = model_m.training

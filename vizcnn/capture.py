@@ -417,8 +417,10 @@ class Tracer(TorchFunctionMode):
         if len(inputs) == 1:   # the common case: one input, nothing to deduplicate
             src = producer.get(id(inputs[0]))
             if src is not None:
+                dtype = inputs[0].dtype
                 self.edges.append(Edge(src, node.id, shapes[0] if shapes else
-                                       tuple(inputs[0].shape), _dtype_name(inputs[0].dtype)))
+                                       tuple(inputs[0].shape),
+                                       _DTYPE_NAMES.get(dtype) or _dtype_name(dtype)))
             return
         seen: set[int] = set()
         for tensor in inputs:

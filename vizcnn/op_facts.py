@@ -44,6 +44,7 @@ class OpFacts(NamedTuple):
 
 
 _MEMO: dict[tuple, OpFacts] = {}
+_INT = frozenset({int})
 
 
 def read_call(func: Any, args: tuple, kwargs: dict
@@ -52,8 +53,10 @@ def read_call(func: Any, args: tuple, kwargs: dict
     arguments: its exact key (``None`` where a value is not of a kind it can key), its tensors
     (also inside lists and tuples, in order), and its facts if the call was seen before.
 
-    The key is flat: a tensor is two items (its ``torch.Size``, its dtype), any other value
-    one; the counts of positional and keyword arguments and the keywords' names lead it."""
+    The key is flat: a tensor is two items (its ``torch.Size``, its dtype), a float or a bool
+    two (its type, its value), any other value one (a tuple or list as one tuple that starts
+    with its type); the counts of positional and keyword arguments and the keywords' names
+    lead it. A bare type item is always a tag, so no two calls share a key."""
     tensors: list[torch.Tensor] = []
     key: list[Any] = [func, torch.get_default_dtype(), len(args), len(kwargs), *kwargs]
     add = key.append
@@ -67,7 +70,10 @@ def read_call(func: Any, args: tuple, kwargs: dict
         elif kind is int or kind is str or value is None:
             add(value)
         elif kind is float or kind is bool:
-            add((kind, value))
+            add(kind)   # the type, then the value: 1, 1.0 and True are told apart
+            add(value)
+        elif kind is tuple and _INT.issuperset(map(type, value)):
+            add((kind, value))   # a stride, a padding, a size
         elif kind is tuple or kind is list:
             part: list[Any] = [kind]
             for item in value:

@@ -98,6 +98,30 @@ def meta_tensor(tensor: torch.Tensor, is_parameter: bool) -> torch.Tensor:
 _META = torch.device("meta")
 
 
+class MetaTwins:
+    """:func:`meta_tensor` for the stand-in a trace runs, cheaper: the tensors of one shape,
+    strides and dtype are aliases of one private meta tensor (a meta tensor holds no data; each
+    alias is its own Python object with its own sizes and flags, and nothing is shared with the
+    user's tensors). For a run under ``no_grad`` that looks at no storage: aliases share a
+    version counter, which autograd would check, and a storage, which the training-memory
+    pass tells tensors apart by (it uses :func:`meta_tensor`)."""
+
+    def __init__(self) -> None:
+        self.bases: dict[tuple, torch.Tensor] = {}
+
+    def __call__(self, tensor: torch.Tensor, is_parameter: bool) -> torch.Tensor:
+        if isinstance(tensor, nn.parameter.UninitializedTensorMixin):
+            return meta_tensor(tensor, is_parameter)
+        key = (tensor.shape, tensor.stride(), tensor.dtype)
+        base = self.bases.get(key)
+        if base is None:
+            base = self.bases[key] = torch.empty_strided(tensor.shape, tensor.stride(),
+                                                         dtype=tensor.dtype, device=_META)
+        if is_parameter:
+            return torch.Tensor._make_subclass(nn.Parameter, base, tensor.requires_grad)
+        return base.detach()
+
+
 def cpu_tensor(tensor: torch.Tensor, is_parameter: bool) -> torch.Tensor:
     """Real values for a CPU run: parameters shared (the run is under ``no_grad`` and only
     reads them), buffers and plain tensors copied (BatchNorm statistics, caches may change);
