@@ -274,12 +274,9 @@ def _trace_on_cpu(model: nn.Module, values: tuple, kwargs: dict, training: bool 
 def _finish(tracer: Tracer, name: str, args: tuple, kwargs: dict, device: str,
             reason: str | None, key_blocks: tuple, training: bool) -> Trace:
     _receptive_fields(tracer)
-    unique: dict[int, tuple[str, torch.Tensor, bool]] = {}
-    for entry in tracer.tensors:
-        unique.setdefault(id(entry[1]), entry)
     params = trainable = buffers = 0
     own: dict[str, int] = defaultdict(int)   # parameters by the path of their module
-    for full_name, tensor, is_buffer in unique.values():
+    for full_name, tensor, is_buffer in tracer.unique.values():
         numel = tensor.numel()
         if is_buffer:
             buffers += numel

@@ -44,6 +44,10 @@ class _Done(NamedTuple):
     window: tuple[int, int, int] | None
 
 
+_NOT_OURS = ("", None, False)   # a tensor that is no parameter or buffer of the model
+_NEW = tuple.__new__   # makes a _Done without NamedTuple's __new__, a Python function
+
+
 class MetaUnsupported(Exception):
     """The model needs real values (``.item()``, ``nonzero``…); retry on the CPU."""
 
@@ -168,15 +172,13 @@ class Tracer(TorchFunctionMode):
         self._leaf_main = False               # the leaf's op was taken from its own input
         self._leaf_depth = 0
         self._counted: set[int] = set()
-        # parameters and buffers by id (sizes read when first used: a lazy module's
-        # parameters get theirs in its first call)
-        self._tensor_uid: dict[int, tuple[torch.Tensor, bool]] = {}
+        # each parameter and buffer once, by id, under its first name (sizes are read when
+        # first used: a lazy module's parameters get theirs in its first call)
+        self.unique: dict[int, tuple[str, torch.Tensor, bool]] = {}
         self._paths: dict[int, str] = {}
         self._direct: dict[int, list[tuple[torch.Tensor, bool]]] = {}
         self._leaves: set[int] = set()
         self._module_list: list[nn.Module] = []
-        # (full name, tensor, is_buffer) of every parameter and buffer, tied ones under each name
-        self.tensors: list[tuple[str, torch.Tensor, bool]] = []
         for path, module in every_module(model):
             own: list[tuple[torch.Tensor, bool]] = []
             params, buffers = module._parameters, module._buffers
@@ -190,7 +192,8 @@ class Tracer(TorchFunctionMode):
                     for name, tensor in items:
                         if tensor is not None:
                             own.append((tensor, is_buffer))
-                            self.tensors.append((prefix + name, tensor, is_buffer))
+                            if id(tensor) not in self.unique:
+                                self.unique[id(tensor)] = (prefix + name, tensor, is_buffer)
             self._paths.setdefault(id(module), path)
             if id(module) in self._direct:
                 continue
@@ -199,8 +202,6 @@ class Tracer(TorchFunctionMode):
             if (path and not module._modules) or opaque:
                 self._leaves.add(id(module))
             self._direct[id(module)] = own
-        for _, tensor, is_buffer in self.tensors:
-            self._tensor_uid[id(tensor)] = (tensor, is_buffer)
 
     # --- running ----------------------------------------------------------------------------
     def run(self, args: tuple, kwargs: dict) -> Any:
@@ -234,6 +235,7 @@ class Tracer(TorchFunctionMode):
         one op is recorded without running its ``forward`` (:mod:`vizcnn.stock_layers`)."""
         forward = module.forward
         enter, leave, stock_leaf = self._enter_module, self._exit_module, self._stock_leaf
+        path = self._paths[id(module)]
         stock = STOCK_CALLS.get(type(module)) if (
             self.use_rules and id(module) in self._leaves
             and "forward" not in module.__dict__) else None
@@ -244,11 +246,11 @@ class Tracer(TorchFunctionMode):
                         type(args[0]) is torch.Tensor and self._leaf is None):
                     call = stock(module, args[0])
                     if call is not None:
-                        return stock_leaf(module, call)
-                enter(module, args, kwargs)
+                        return stock_leaf(module, path, call)
+                enter(module, path, args, kwargs)
             out = forward(*args, **kwargs)
             with torch._C.DisableTorchFunction():
-                leave(module, out)
+                leave(module, path, out)
             return out
 
         module.__dict__["forward"] = traced_forward
@@ -275,11 +277,10 @@ class Tracer(TorchFunctionMode):
         self.nodes.append(node)
 
     # --- module calls -----------------------------------------------------------------------
-    def _enter_module(self, module: nn.Module, args: tuple, kwargs: dict) -> None:
+    def _enter_module(self, module: nn.Module, path: str, args: tuple, kwargs: dict) -> None:
         if self._leaf is not None:   # a module called from inside a leaf belongs to the leaf
             self._leaf_depth += 1
             return
-        path = self._paths.get(id(module), "?")
         inputs = tensors_in(args)
         if kwargs:
             inputs += tensors_in(kwargs)
@@ -301,12 +302,11 @@ class Tracer(TorchFunctionMode):
         info.calls += 1
         return info
 
-    def _stock_leaf(self, module: nn.Module, call: tuple[Any, tuple, dict]) -> Any:
+    def _stock_leaf(self, module: nn.Module, path: str, call: tuple[Any, tuple, dict]) -> Any:
         """A stock layer's call on one tensor: what entering it, its one op and leaving it
         record, in one step (``_enter_module``, ``_op``, ``_exit_module`` for any module)."""
         func, args, kwargs = call
         x = args[0]
-        path = self._paths.get(id(module), "?")
         shapes = (tuple(x.shape),)
         info = self._module_called(module, path, shapes)
         self._enter_leaf(module, path, [x], shapes)
@@ -336,11 +336,10 @@ class Tracer(TorchFunctionMode):
             info.output_shapes = out_shapes
         return done.out
 
-    def _exit_module(self, module: nn.Module, output: Any) -> None:
+    def _exit_module(self, module: nn.Module, path: str, output: Any) -> None:
         if self._leaf_depth:
             self._leaf_depth -= 1
             return
-        path = self._paths.get(id(module), "?")
         outs = tensors_in(output)
         shapes = tuple([tuple(t.shape) for t in outs])
         info = self.modules[path]
@@ -484,18 +483,18 @@ class Tracer(TorchFunctionMode):
                 tracked.append(tensor)
         if facts is not None:
             outs = [out] if type(out) is torch.Tensor else tensors_in(out)
-            return _Done(out, outs, tensors, tracked, call, facts.cost, dict(facts.attrs),
-                         facts.window)
+            return _NEW(_Done, (out, outs, tensors, tracked, call, facts.cost,
+                                dict(facts.attrs), facts.window))
         outs = tensors_in(out)   # the op ran: its facts from what it returned
         if not outs:
-            return _Done(out, outs, tensors, tracked, call, None, {}, None)
+            return _NEW(_Done, (out, outs, tensors, tracked, call, None, {}, None))
         assert call is not None
         out_shapes = tuple(tuple(t.shape) for t in outs)
         cost = None if op.cost is UNCOUNTED else op.cost(call, out_shapes)  # type: ignore
         attrs = op.attrs(call)
         window = op.window(attrs, call["input"], out_shapes[0]) if (
             op.window is not None and isinstance(call.get("input"), tuple)) else None
-        return _Done(out, outs, tensors, tracked, call, cost, attrs, window)
+        return _NEW(_Done, (out, outs, tensors, tracked, call, cost, attrs, window))
 
     def _add_parts(self, spec: OpSpec, attrs: dict[str, Any], call: dict[str, Any],
                    args: tuple, kwargs: dict, tracked: list[torch.Tensor],
@@ -604,7 +603,7 @@ class Tracer(TorchFunctionMode):
                      tensors: list[torch.Tensor]) -> Cost | None:
         """No arithmetic for bookkeeping on buffers (``num_batches_tracked += 1``)."""
         if not tracked and tensors and all(
-                self._tensor_uid.get(id(t), (None, False))[1] for t in tensors):
+                self.unique.get(id(t), _NOT_OURS)[2] for t in tensors):
             return Cost()
         return cost
 
@@ -662,8 +661,8 @@ class Tracer(TorchFunctionMode):
 
     def _count_used_params(self, node: Node, tensors: list[torch.Tensor]) -> None:
         """Parameters a functional op uses directly (``x + self.pos_embed``)."""
-        uid = self._tensor_uid
-        self._claim(node, [uid[id(t)] for t in tensors if id(t) in uid])
+        unique = self.unique
+        self._claim(node, [unique[id(t)][1:] for t in tensors if id(t) in unique])
 
     def _claim(self, node: Node, tensors: Any) -> None:
         """Count parameters and buffers on ``node`` unless an earlier node already did."""
