@@ -31,6 +31,7 @@ from vizcnn.shapes import NoRule, fmt
 from vizcnn.standin import Opaque
 from vizcnn.stock_layers import STOCK_CALLS
 
+
 class _Done(NamedTuple):
     """One declared call made: its output, its tensors, and what it computed."""
 
