@@ -28,7 +28,7 @@ from vizcnn.errors import ShapeError
 from vizcnn.ops import UNCOUNTED, OpSpec
 from vizcnn.shapes import Shape, fmt, output_dtype
 
-_MAX_ENTRIES = 20_000   # distinct calls kept; past it the memo starts again (a few MB)
+_MAX_ENTRIES = 10_000   # distinct calls kept (≈1 KB each); past it the memo starts again
 
 
 class OpFacts(NamedTuple):
