@@ -43,6 +43,7 @@ class _Done(NamedTuple):
     cost: Cost | None
     attrs: dict[str, Any]
     window: tuple[int, int, int] | None
+    kind: str | None                # the OpKind value, where the facts were memoized
 
 
 _NOT_OURS = ("", None, False)   # a tensor that is no parameter or buffer of the model
@@ -324,7 +325,7 @@ class Tracer(TorchFunctionMode):
         else:
             node.macs, node.flops = cost.macs, cost.flops
         node.op, node.attrs = op, done.attrs
-        node.kind = spec.op.kind_of(done.attrs).value
+        node.kind = done.kind or spec.op.kind_of(done.attrs).value
         if done.window is not None and done.tracked:
             self._windows[node.id] = [done.window]
         out_shapes = []
@@ -485,17 +486,17 @@ class Tracer(TorchFunctionMode):
         if facts is not None:
             outs = [out] if type(out) is torch.Tensor else tensors_in(out)
             return _NEW(_Done, (out, outs, tensors, tracked, call, facts.cost,
-                                dict(facts.attrs), facts.window))
+                                dict(facts.attrs), facts.window, facts.kind))
         outs = tensors_in(out)   # the op ran: its facts from what it returned
         if not outs:
-            return _NEW(_Done, (out, outs, tensors, tracked, call, None, {}, None))
+            return _NEW(_Done, (out, outs, tensors, tracked, call, None, {}, None, None))
         assert call is not None
         out_shapes = tuple(tuple(t.shape) for t in outs)
         cost = None if op.cost is UNCOUNTED else op.cost(call, out_shapes)  # type: ignore
         attrs = op.attrs(call)
         window = op.window(attrs, call["input"], out_shapes[0]) if (
             op.window is not None and isinstance(call.get("input"), tuple)) else None
-        return _NEW(_Done, (out, outs, tensors, tracked, call, cost, attrs, window))
+        return _NEW(_Done, (out, outs, tensors, tracked, call, cost, attrs, window, None))
 
     def _add_parts(self, spec: OpSpec, attrs: dict[str, Any], call: dict[str, Any],
                    args: tuple, kwargs: dict, tracked: list[torch.Tensor],

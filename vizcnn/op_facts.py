@@ -41,6 +41,7 @@ class OpFacts(NamedTuple):
     cost: Cost | None                # None: uncounted
     attrs: dict[str, Any]            # shared by every call with this key: copy before changing
     window: tuple[int, int, int] | None
+    kind: str                        # the OpKind value (conv: by kernel size and groups)
 
 
 _MEMO: dict[tuple, OpFacts] = {}
@@ -129,7 +130,8 @@ def _compute(spec: OpSpec, call: dict[str, Any], tensors: list[torch.Tensor], ar
     attrs = op.attrs(call)
     window = op.window(attrs, call["input"], out_shapes[0]) if (
         op.window is not None and out_shapes and isinstance(call.get("input"), tuple)) else None
-    return OpFacts(shapes, out_shapes, dtype, inplace, cost, attrs, window)
+    return OpFacts(shapes, out_shapes, dtype, inplace, cost, attrs, window,
+                   op.kind_of(attrs).value)
 
 
 def clear() -> None:
