@@ -34,7 +34,7 @@ _MAX_ENTRIES = 10_000   # distinct calls kept (≈1 KB each); past it the memo s
 class OpFacts(NamedTuple):
     """Everything a trace records of one ruled call, except its tensors."""
 
-    shapes: Any                      # the rule's result: one shape or a tuple of them (None: no output)
+    shapes: Any                      # the rule's result: a shape, or a tuple of them (None: none)
     out_shapes: tuple[Shape, ...]    # the shapes of the outputs that exist
     dtype: torch.dtype
     inplace: bool                    # the output is the call's first argument
