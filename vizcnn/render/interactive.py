@@ -31,6 +31,7 @@ from vizcnn.words import WORDS, Lang
 
 VIEWER_DIR = Path(__file__).parent / "viewer"
 VENDOR = ("vendor/viz-global.js", "vendor/svg-pan-zoom.min.js")
+SCRIPTS = ("emit.js", "nest.js", "viewer.js")   # the emitter, nested layout, the viewer
 VENDOR_KEPT = {"vendor/viz-global.js": "vizcnnVizFactory"}   # what a layout worker runs
 _WINDOW = (("kernel", "kernel_size"), ("stride", "stride"), ("padding", "padding"),
            ("dilation", "dilation"), ("groups", "groups"))
@@ -144,7 +145,7 @@ def viewer_script() -> str:
     """The viewer's JavaScript: vendored libraries, the emitter and the viewer, in one text."""
     parts = [_wrapped((VIEWER_DIR / name).read_text(encoding="utf-8"), VENDOR_KEPT.get(name))
              for name in VENDOR]
-    parts += [(VIEWER_DIR / name).read_text(encoding="utf-8") for name in ("emit.js", "viewer.js")]
+    parts += [(VIEWER_DIR / name).read_text(encoding="utf-8") for name in SCRIPTS]
     return "\n".join(parts)
 
 
