@@ -36,7 +36,8 @@
   // virtual nodes); past this much work they are ``xlabel``s, placed after the layout (a dense
   // block of 32 layers: 0.17 s against 0.77 s in WASM).
   const LABEL_WORK = 1000;
-  const MARGIN = 8;   // pt between a frame and what it holds, as Graphviz leaves in a cluster
+  const MARGIN = 8;
+  const JOIN = 1.5;   // pt a join runs past the frame and the anchor it links   // pt between a frame and what it holds, as Graphviz leaves in a cluster
 
   /* A frame's DOT attributes (``label=<…>; style=…; color=…; …``) as a map. */
   function frameOf(text) {
@@ -390,9 +391,13 @@
     const vm = plan.vm, level = plan.levels.get(path);
     const attrs = frameOf(vm.modules[path].frame);
     const m = MARGIN, dx = m + geo.origin[0], dy = m + geo.origin[1];
+    // the title at the frame's left edge, as Graphviz puts a cluster's (its row holds only
+    // the entry anchors, right of it: moving it left cannot cover anything)
     const found = TITLE_NODE.exec(svg);
-    const title = found ? found[1].replace(/ x="(-?[\d.]+)" y="(-?[\d.]+)"/g,
-      (_, x, y) => ` x="${(Number(x) + dx).toFixed(2)}" y="${(Number(y) + dy).toFixed(2)}"`) : "";
+    const xs = found ? Array.from(found[1].matchAll(/ x="(-?[\d.]+)"/g), (x) => Number(x[1])) : [];
+    const shift = xs.length ? m - (Math.min(...xs) + dx) : 0;
+    const title = found ? found[1].replace(/ x="(-?[\d.]+)" y="(-?[\d.]+)"/g, (_, x, y) => ` x="${
+      (Number(x) + dx + Math.min(0, shift)).toFixed(2)}" y="${(Number(y) + dy).toFixed(2)}"`) : "";
     const style = attrs.style || "";
     const out = [`<g class="cluster">\n<title>${escapeXml("cluster_" + path)}</title>\n`
       + `<path fill="none" stroke="${attrs.color || "black"}" stroke-width="${attrs.penwidth || 1}"`
@@ -406,8 +411,10 @@
       const look = shortcut(kind, key)
         ? ` stroke="${blue.replace(/"/g, "")}" stroke-dasharray="5,2" stroke-width="1.6"`
         : ' stroke="#555555"';
-      // from the frame's edge to just past the anchor, where the inner edge starts
-      const y0 = kind === "in" ? 0 : geo.height, y1 = kind === "in" ? y + 1.5 : y - 1.5;
+      // from just outside the frame (the outer edge ends on it, give or take a point) to just
+      // past the anchor, where the inner edge starts
+      const y0 = kind === "in" ? -JOIN : geo.height + JOIN;
+      const y1 = kind === "in" ? y + JOIN : y - JOIN;
       out.push(`<g class="vzv-join">\n<path fill="none"${look} d="M${x},${y0} L${x},${y1}"/>`
                + "\n</g>\n");
     }
