@@ -645,6 +645,14 @@
       svg.removeAttribute("width");
       svg.removeAttribute("height");
       svg.classList.add("vzv-svg");
+      // svg-pan-zoom's viewport group made before the drawing is in the page: made by
+      // svg-pan-zoom, it would move the whole drawing into it once the page has laid it out
+      const viewport = document.createElementNS("http://www.w3.org/2000/svg", "g");
+      viewport.setAttribute("class", "svg-pan-zoom_viewport");
+      for (const child of Array.from(svg.childNodes)) {
+        if (child.nodeName !== "defs" && child.nodeName !== "#text") viewport.appendChild(child);
+      }
+      svg.appendChild(viewport);
       this.stage.insertBefore(svg, this.mini);
       this.svg = svg;
       const vb = svg.viewBox.baseVal;   // live: svg-pan-zoom removes the attribute
