@@ -413,3 +413,34 @@ def test_highlight_an_inception_branch_and_a_residual_shortcut(chromium, traces,
                             tmp_path)
     assert lit == {"layer2.0.downsample", "layer2.0/add"}
     shot(page, "resnet50_shortcut")
+
+
+# Every box, frame and edge of the drawing on screen: its place in the page, by name.
+PLACES = """() => { const v = document.querySelector('.vzv').vizcnnViewer, out = {};
+  for (const g of v.svg.querySelectorAll('[data-layer], [data-block], [data-frame], [data-fold],'
+                                         + ' g.edge')) {
+    const r = g.getBoundingClientRect();
+    const k = g.classList.contains('edge') ? 'edge ' + g.querySelector('title').textContent
+      : g.dataset.layer || g.dataset.block || g.dataset.frame || g.dataset.fold;
+    (out[k] = out[k] || []).push([r.x, r.y, r.width, r.height].map(Math.round)); }
+  return out; }"""
+
+
+def test_a_click_redraws_in_place_what_a_fresh_drawing_shows(chromium, traces, tmp_path):
+    """A click keeps the drawings of the levels it did not lay out again and moves their
+    frames; the result must be what drawing the same view from nothing shows."""
+    path = write_viewer(tmp_path, traces["googlenet"], GraphOptions(), "googlenet_in_place")
+    page, _ = offline_page(chromium, path)
+    ready(page)
+    page.evaluate("() => { document.querySelector('.vzv').vizcnnViewer.lookAhead = false; }")
+    click_box(page, '[data-frame="inception4b"] > text', dispatch=True)
+    click_box(page, '[data-block="inception3a.branch2"]')
+    click_box(page, '[data-frame="inception3a"] > text', dispatch=True)
+    click_box(page, '[data-block="inception3a"]')
+    after_clicks = page.evaluate(PLACES)
+    before = renders(page)
+    page.evaluate("() => { const v = document.querySelector('.vzv').vizcnnViewer;"
+                  " v.wrappers = null; v.keepView = true; v.draw('again'); }")   # from nothing
+    ready(page, before)
+    assert page.evaluate(PLACES) == after_clicks
+    assert "inception3a.branch2" in after_clicks and "inception4b" in after_clicks

@@ -8,7 +8,8 @@ emitter), the details of every layer (shapes, window, costs, receptive field and
 formula of :mod:`vizcnn.teach.formulas`), one-line summaries, search suggestions and the
 Inception branches and residual shortcuts it can highlight (from
 :mod:`vizcnn.views.structure`). Layout runs in the browser with Viz.js (Graphviz compiled to
-WASM) and pan/zoom with svg-pan-zoom, both vendored in ``viewer/vendor`` with their licences.
+WASM), each open block laid out on its own and the drawings put together (``viewer/nest.js``),
+and pan/zoom with svg-pan-zoom, both vendored in ``viewer/vendor`` with their licences.
 """
 
 from __future__ import annotations

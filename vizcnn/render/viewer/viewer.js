@@ -1,10 +1,11 @@
 /* The interactive layer-graph viewer of vizcnn: one viewer for the Streamlit app, the offline
  * HTML file and Jupyter. It takes the view model and the layer details computed in Python
- * (vizcnn/render/interactive.py), writes DOT with the JavaScript emitter (emit.js) for the
- * current set of open blocks, lays it out in the browser with Graphviz compiled to WASM
- * (vendor/viz-global.js; in Web Workers where the page allows them, with the likely next
- * views laid out ahead) and pans and zooms it with svg-pan-zoom (vendor/svg-pan-zoom.min.js),
- * a gesture moving the picture on screen with a CSS transform until it ends.
+ * (vizcnn/render/interactive.py), groups it into boxes with the JavaScript emitter (emit.js)
+ * for the current set of open blocks, lays each open block out on its own and puts the
+ * drawings together (nest.js) with Graphviz compiled to WASM (vendor/viz-global.js; in Web
+ * Workers where the page allows them, with the likely next views laid out ahead) and pans and
+ * zooms it with svg-pan-zoom (vendor/svg-pan-zoom.min.js), a gesture moving the picture on
+ * screen with a CSS transform until it ends.
  *
  * vizcnnViewer.mount(element, data, {height, onState}) builds it inside `element`; `onState`
  * hears {open, fold} after every click that changes them (the app keeps its block picker and
@@ -578,6 +579,7 @@
         holder.innerHTML = job.svg;
         const svg = holder.querySelector("svg");
         this.levelGroups = new Map();
+        this.wrappers = null;
         return { svg, fresh: [svg] };
       }
       const Nest = root.vizcnnNest, plan = job.plan, parts = job.parts;
@@ -621,16 +623,127 @@
         for (const [sub] of part.own.places) {
           const wrapper = made[at++];
           fresh.push(wrapper.firstElementChild);   // the child's frame
+          wrapper.frameDot = parts.get(sub).dot;
+          wrappers.set(sub, wrapper);
           into.appendChild(wrapper);
           place(sub, wrapper.lastElementChild);
         }
       };
+      const wrappers = new Map();
       place(null, graph);   // in walk()'s order: a level's drawing (if new), then its frames
       this.levelGroups = groups;
+      this.wrappers = wrappers;
       return { svg, fresh };
     }
 
+    /* A nested view drawn over the nested one on screen: the same <svg> and svg-pan-zoom;
+     * each level's drawing stays where it is if its layout did not change (only the frames
+     * around it move), the changed levels and frames are parsed in. The page then lays out
+     * again only what changed, not the whole drawing. */
+    refresh(job) {
+      const Nest = root.vizcnnNest, plan = job.plan, parts = job.parts;
+      const groups = this.levelGroups, wrappers = this.wrappers;
+      this.endWheel();
+      this.drag = null;
+      const texts = [], wanted = [];
+      const dots = new Set(), paths = new Set();
+      const walk = (path) => {
+        const part = parts.get(path);
+        if (!part.geo.own) part.geo.own = Nest.own(plan, path, part.svg);
+        part.own = part.geo.own;
+        dots.add(part.dot);
+        if (!groups.has(part.dot)) {
+          wanted.push([path, null]);
+          texts.push(`<g class="vzv-level">${part.own.text}</g>`);
+        }
+        for (const [sub] of part.own.places) {
+          paths.add(sub);
+          const child = parts.get(sub), w = wrappers.get(sub);
+          if (!w || w.frameDot !== child.dot) {
+            const f = Nest.frame(plan, sub, child.geo, child.svg);
+            wanted.push([sub, f]);
+            texts.push(`<g>${f.text}</g>`);
+          }
+          walk(sub);
+        }
+      };
+      walk(null);
+      const holder = document.createElement("div");
+      holder.innerHTML = `<svg xmlns="http://www.w3.org/2000/svg">${texts.join("")}</svg>`;
+      const made = Array.from(holder.firstElementChild.children);
+      const fresh = [];
+      wanted.forEach(([path, f], i) => {
+        const g = made[i];
+        if (f === null) {   // a level's drawing
+          groups.set(parts.get(path).dot, g);
+          fresh.push(g);
+          return;
+        }
+        let w = wrappers.get(path);
+        if (!w) {
+          w = document.createElementNS("http://www.w3.org/2000/svg", "g");
+          w.setAttribute("class", "vzv-part");
+          const inner = document.createElementNS("http://www.w3.org/2000/svg", "g");
+          inner.setAttribute("class", "vzv-inner");
+          w.appendChild(inner);
+          wrappers.set(path, w);
+        }
+        const inner = w.lastElementChild;
+        while (w.firstElementChild !== inner) w.firstElementChild.remove();
+        for (const child of Array.from(g.children)) w.insertBefore(child, inner);
+        inner.setAttribute("transform", `translate(${f.dx} ${f.dy})`);
+        w.frameDot = parts.get(path).dot;
+        fresh.push(w.firstElementChild);   // its frame
+      });
+      const graph = this.svg.querySelector("g.graph");
+      const place = (path, into) => {
+        const part = parts.get(path);
+        const group = groups.get(part.dot);
+        if (group.parentNode !== into) into.insertBefore(group, into.firstChild);
+        for (const [sub, left, top] of part.own.places) {
+          const w = wrappers.get(sub);
+          w.setAttribute("transform", `translate(${left} ${top})`);
+          if (w.parentNode !== into) into.appendChild(w);
+          place(sub, w.lastElementChild);
+        }
+      };
+      place(null, graph);
+      for (const [dot, g] of Array.from(groups)) {
+        if (!dots.has(dot)) {
+          g.remove();
+          groups.delete(dot);
+        }
+      }
+      for (const [path, w] of Array.from(wrappers)) {
+        if (!paths.has(path)) {
+          w.remove();
+          wrappers.delete(path);
+        }
+      }
+      // the outermost level's size and origin
+      const head = parts.get(null).svg;
+      const vb = /viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"/.exec(head).slice(1).map(Number);
+      const origin = Nest.ORIGIN.exec(head);
+      graph.setAttribute("transform", `scale(1 1) rotate(0) translate(${origin[1]} ${origin[2]})`);
+      this.viewBox = { x: vb[0], y: vb[1], width: vb[2], height: vb[3] };
+      for (const scope of fresh) {
+        this.tag(scope);
+        this.fitTexts(scope);
+      }
+      this.pz.updateBBox();
+      this.miniBox = null;
+      this.miniDrawn = null;
+      if (this.keepView) this.updateMini();
+      else this.firstView();
+      this.keepView = false;
+      this.applyHighlight();
+    }
+
     show(job) {
+      if (job.parts !== undefined && this.svg && this.pz && this.wrappers) {
+        this.refresh(job);
+        return;
+      }
       const { svg, fresh } = this.picture(job);
       const previous = this.svg;
       this.endWheel();
@@ -764,7 +877,9 @@
       let down = null;
       svg.addEventListener("pointerdown", (e) => { down = [e.clientX, e.clientY]; });
       svg.addEventListener("click", (e) => {
-        if (down && Math.hypot(e.clientX - down[0], e.clientY - down[1]) > 5) return;
+        const from = down;
+        down = null;   // one press, one click (the drawing stays for the next one)
+        if (from && Math.hypot(e.clientX - from[0], e.clientY - from[1]) > 5) return;
         const g = e.target.closest("[data-layer], [data-block], [data-fold], [data-frame]");
         if (!g) return;
         e.preventDefault();
