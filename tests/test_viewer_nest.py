@@ -11,6 +11,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import torch
+from torch import nn
+
 import vizcnn
 from densenet_like import densenet121_like
 from vizcnn.render.dot import GraphOptions, LAYOUT_FONT, view_model
@@ -126,3 +129,28 @@ def test_nested_layout_joins_every_edge_at_its_frame(tmp_path: Path) -> None:
         frames = [f for f in report["frames"] if f != "vizcnn:legend"]
         assert sorted(frames) == sorted(report["clusters"]), name
     assert ports > 500   # the cases cross many frames
+
+
+class _SharedBlock(nn.Module):
+    """One block called twice with a layer between: the open block feeds ``mid`` and is fed
+    by it, so no box at the top level can keep ports above (in) and below (out) it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.block = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1), nn.ReLU())
+        self.mid = nn.Conv2d(8, 8, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.block(self.mid(self.block(self.stem(x))))
+
+
+def test_a_block_fed_from_below_is_laid_out_flat() -> None:
+    trace = vizcnn.trace(_SharedBlock(), (1, 3, 32, 32))
+    vm = view_model(trace, GraphOptions(), font=LAYOUT_FONT)
+    script = ("const N = require(process.argv[1]); const d = JSON.parse(process.argv[2]);"
+              "process.stdout.write(JSON.stringify(d.opens.map((o) => N.plan(d.vm, o).acyclic)));")
+    done = subprocess.run([NODE, "-e", script, str(VIEWER / "nest.js"),
+                           json.dumps({"vm": vm, "opens": [["block"], []]})],
+                          capture_output=True, timeout=60, check=True)
+    assert json.loads(done.stdout) == [False, True]   # open: flat; closed: nested
