@@ -116,8 +116,8 @@
     /* The whole picture of a view (a promise of {svg, cached, worker, levels, dots}): each
      * level laid out by its own DOT text (nest.js), innermost first, or, where a level's
      * blocks feed each other round (then no block can keep its ports), one flat layout. */
-    view(plan, urgent) {
-      if (!plan.acyclic) {
+    view(plan, urgent, flat = false) {
+      if (flat || !plan.acyclic) {
         const dot = root.vizcnnEmit.emit(plan.vm, plan.opened, plan.folding);
         const job = this.get(dot, urgent);
         return job.svg.then((svg) => ({ svg, cached: job.cached, levels: 1, dots: [dot],
@@ -234,6 +234,12 @@
   const AHEAD_BOXES = 150;   // ... when the view on screen has more boxes than this
   const DRAG_UNCOVER = 90;   // px a drag may uncover before the drawing is moved for real
   const WHEEL_UNCOVER = 0.85;   // the scale of a zoom out at which it is zoomed for real
+
+  /* The virtual nodes one flat layout of the view would make (emit.js's estimate). */
+  function flatWork(plan) {
+    const e = new root.vizcnnEmit.Emitter(plan.vm, plan.opened, plan.folding);
+    return e.virtualNodes(e.edges());
+  }
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -469,9 +475,15 @@
       this.busy.hidden = false;
       const plan = this.plan(this.open);
       this.visible = { boxOf: plan.boxOf, boxes: plan.boxes };
+      // the page's first layout, on a WASM engine not warm yet: a view that one flat layout
+      // with Graphviz's default limits draws is drawn flat (a dozen small layouts cost more
+      // there); its levels are laid out ahead for the first click
+      const flat = layouts.now === null && layouts.running.size === 0 && plan.acyclic
+        && flatWork(plan) <= this.data.vm.tiers[0][0];
+      this.drawnFlat = flat;
       const emittedAt = performance.now();
       const ticket = ++this.renders;
-      layouts.view(plan, true).then((job) => {
+      layouts.view(plan, true, flat).then((job) => {
         if (ticket !== this.renders) return;   // a newer state was asked for meanwhile
         const laid = performance.now();
         this.levelDots = job.dots;
@@ -542,6 +554,7 @@
       if (!this.svg || !this.lookAhead) return;
       this.root.setAttribute("data-ahead", "busy");
       const plans = first ? [first] : [];
+      if (this.drawnFlat) plans.push(this.plan(this.open));   // its levels, for the next click
       // small views lay out faster than a person clicks: the blocks in view only in big ones
       if (this.visible.boxes.length > AHEAD_BOXES) {
         const stage = this.stage.getBoundingClientRect();
