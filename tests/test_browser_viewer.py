@@ -90,6 +90,8 @@ def click_box(page: Page, selector: str, dispatch: bool = False) -> dict:
     if dispatch:
         target.dispatch_event("click")
         return ready(page, before)
+    # svg-pan-zoom moves the drawing at the next animation frame: read the box after it
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     bbox = target.bounding_box()
     page.mouse.click(bbox["x"] + bbox["width"] / 2, bbox["y"] + min(10, bbox["height"] / 2))
     return ready(page, before)
