@@ -1117,6 +1117,17 @@
       const ox = t ? t.matrix.e : 0, oy = t ? t.matrix.f : 0;
       const cx = (box.x + box.width / 2 + ox) * real, cy = (box.y + box.height / 2 + oy) * real;
       this.pz.pan({ x: s.width / 2 - cx, y: s.height / 2 - cy });
+      this.applyView();
+    }
+
+    /* svg-pan-zoom moves the drawing at the next animation frame; a caller that centred a
+     * box and reads where it is now (a search, a script, a test's click) must see it moved:
+     * the same transform, set at once. */
+    applyView() {
+      const viewport = this.svg && this.svg.querySelector(".svg-pan-zoom_viewport");
+      if (!viewport || !this.pz) return;
+      const real = this.sizes().realZoom, pan = this.pz.getPan();
+      viewport.setAttribute("transform", `matrix(${real},0,0,${real},${pan.x},${pan.y})`);
     }
 
     // --- minimap ----------------------------------------------------------------------
