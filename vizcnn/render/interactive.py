@@ -8,7 +8,8 @@ emitter), the details of every layer (shapes, window, costs, receptive field and
 formula of :mod:`vizcnn.teach.formulas`), one-line summaries, search suggestions and the
 Inception branches and residual shortcuts it can highlight (from
 :mod:`vizcnn.views.structure`). Layout runs in the browser with Viz.js (Graphviz compiled to
-WASM) and pan/zoom with svg-pan-zoom, both vendored in ``viewer/vendor`` with their licences.
+WASM), each open block laid out on its own and the drawings put together (``viewer/nest.js``),
+and pan/zoom with svg-pan-zoom, both vendored in ``viewer/vendor`` with their licences.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from vizcnn.words import WORDS, Lang
 
 VIEWER_DIR = Path(__file__).parent / "viewer"
 VENDOR = ("vendor/viz-global.js", "vendor/svg-pan-zoom.min.js")
+SCRIPTS = ("emit.js", "nest.js", "viewer.js")   # the emitter, nested layout, the viewer
 VENDOR_KEPT = {"vendor/viz-global.js": "vizcnnVizFactory"}   # what a layout worker runs
 _WINDOW = (("kernel", "kernel_size"), ("stride", "stride"), ("padding", "padding"),
            ("dilation", "dilation"), ("groups", "groups"))
@@ -144,7 +146,7 @@ def viewer_script() -> str:
     """The viewer's JavaScript: vendored libraries, the emitter and the viewer, in one text."""
     parts = [_wrapped((VIEWER_DIR / name).read_text(encoding="utf-8"), VENDOR_KEPT.get(name))
              for name in VENDOR]
-    parts += [(VIEWER_DIR / name).read_text(encoding="utf-8") for name in ("emit.js", "viewer.js")]
+    parts += [(VIEWER_DIR / name).read_text(encoding="utf-8") for name in SCRIPTS]
     return "\n".join(parts)
 
 

@@ -373,7 +373,7 @@
     return { boxOf: e.boxOf, boxes: e.order, dot: e.write() };
   }
 
-  const api = { emit, emitWithBoxes, foldName, quote };
+  const api = { emit, emitWithBoxes, foldName, quote, Emitter };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   root.vizcnnEmit = api;
 })(typeof globalThis !== "undefined" ? globalThis : this);

@@ -1,10 +1,11 @@
 /* The interactive layer-graph viewer of vizcnn: one viewer for the Streamlit app, the offline
  * HTML file and Jupyter. It takes the view model and the layer details computed in Python
- * (vizcnn/render/interactive.py), writes DOT with the JavaScript emitter (emit.js) for the
- * current set of open blocks, lays it out in the browser with Graphviz compiled to WASM
- * (vendor/viz-global.js; in Web Workers where the page allows them, with the likely next
- * views laid out ahead) and pans and zooms it with svg-pan-zoom (vendor/svg-pan-zoom.min.js),
- * a gesture moving the picture on screen with a CSS transform until it ends.
+ * (vizcnn/render/interactive.py), groups it into boxes with the JavaScript emitter (emit.js)
+ * for the current set of open blocks, lays each open block out on its own and puts the
+ * drawings together (nest.js) with Graphviz compiled to WASM (vendor/viz-global.js; in Web
+ * Workers where the page allows them, with the likely next views laid out ahead) and pans and
+ * zooms it with svg-pan-zoom (vendor/svg-pan-zoom.min.js), a gesture moving the picture on
+ * screen with a CSS transform until it ends.
  *
  * vizcnnViewer.mount(element, data, {height, onState}) builds it inside `element`; `onState`
  * hears {open, fold} after every click that changes them (the app keeps its block picker and
@@ -100,7 +101,7 @@
    * layout runs on the page's own thread at once (starting a worker first would delay it);
    * then one worker takes what is to be drawn now and a second, started when first needed,
    * what is laid out ahead of a click. */
-  const CACHED_LAYOUTS = 24;
+  const CACHED_LAYOUTS = 600;   // level layouts (a fully opened DenseNet-169 has 91)
   const layouts = {
     done: new Map(), running: new Map(), first: null, now: null, ahead: null, queue: [],
     busy: false,
@@ -110,6 +111,72 @@
       if (this.now !== null) return this.now;
       if (this.first === null) this.first = new Engine(false);
       return this.first;
+    },
+
+    /* The whole picture of a view (a promise of {svg, cached, worker, levels, dots}): each
+     * level laid out by its own DOT text (nest.js), innermost first, or, where a level's
+     * blocks feed each other round (then no block can keep its ports), one flat layout. */
+    view(plan, urgent, flat = false) {
+      if (flat || !plan.acyclic) {
+        const dot = root.vizcnnEmit.emit(plan.vm, plan.opened, plan.folding);
+        const job = this.get(dot, urgent);
+        return job.svg.then((svg) => ({ svg, cached: job.cached, levels: 1, dots: [dot],
+                                        worker: Boolean(job.engine && job.engine.threaded) }));
+      }
+      const parts = new Map();
+      const dots = [];
+      let cached = true, worker = false;
+      const run = (path) => {
+        const level = plan.levels.get(path);
+        return Promise.all(level.subs.map(run)).then(() => {
+          const sizes = new Map(level.subs.map((sub) => [sub, parts.get(sub).geo]));
+          const dot = plan.dot(path, sizes);
+          dots.push(dot);
+          const job = this.get(dot, urgent);
+          cached = cached && job.cached;
+          worker = worker || Boolean(job.engine && job.engine.threaded);
+          return job.svg.then((svg) => {
+            parts.set(path, { svg, dot, geo: this.geometry(dot, svg, path !== null) });
+          });
+        });
+      };
+      return run(null).then(() => ({ plan, parts, cached, worker, levels: dots.length, dots }));
+    },
+
+    /* Whether every level of the view is laid out already (what a click would find). */
+    has(plan) {
+      if (!plan.acyclic) {
+        return this.done.has(root.vizcnnEmit.emit(plan.vm, plan.opened, plan.folding));
+      }
+      const geos = new Map();
+      const known = (path) => {
+        const level = plan.levels.get(path);
+        if (!level.subs.every(known)) return false;
+        const dot = plan.dot(path, geos);
+        if (!this.done.has(dot)) return false;
+        geos.set(path, this.geometry(dot, this.done.get(dot), path !== null));
+        return true;
+      };
+      return known(null);
+    },
+
+    geos: new Map(),
+
+    geometry(dot, svg, framed) {
+      let geo = this.geos.get(dot);
+      if (geo === undefined) {
+        geo = root.vizcnnNest.geometry(svg, framed);
+        this.geos.set(dot, geo);
+        while (this.geos.size > CACHED_LAYOUTS) this.geos.delete(this.geos.keys().next().value);
+      }
+      return geo;
+    },
+
+    /* Forget every layout but these DOT texts (the browser tests' cold click). */
+    keepOnly(dots) {
+      const keep = new Set(dots);
+      for (const dot of Array.from(this.done.keys())) if (!keep.has(dot)) this.done.delete(dot);
+      for (const dot of Array.from(this.geos.keys())) if (!keep.has(dot)) this.geos.delete(dot);
     },
 
     /* {svg: a promise of the SVG text, cached: whether it was laid out before, engine}. */
@@ -134,11 +201,11 @@
       return { svg, cached: false, engine };
     },
 
-    /* Lay these DOT texts out ahead, one at a time, in order, replacing the last wish list;
-     * ``idle`` hears when none is left. Only in a worker: ahead on the page's own thread
+    /* Lay these views (plans) out ahead, one at a time, in order, replacing the last wish
+     * list; ``idle`` hears when none is left. Only in a worker: ahead on the page's own thread
      * would freeze it. */
-    prefetch(dots, idle) {
-      this.queue = dots.filter((d) => !this.done.has(d) && !this.running.has(d));
+    prefetch(plans, idle) {
+      this.queue = plans.filter((p) => !this.has(p));
       this.onIdle = idle;
       if (this.ahead === null && this.queue.length) this.ahead = new Engine(true);
       this.pump();
@@ -153,8 +220,8 @@
       this.busy = true;
       this.ahead.ready.then(() => {
         if (!this.ahead.threaded) this.queue = [];   // workers refused here
-        const dot = this.queue.shift();
-        return dot === undefined ? null : this.get(dot, false).svg.catch(() => null);
+        const plan = this.queue.shift();
+        return plan === undefined ? null : this.view(plan, false).catch(() => null);
       }).then(() => {
         this.busy = false;
         this.pump();
@@ -167,6 +234,12 @@
   const AHEAD_BOXES = 150;   // ... when the view on screen has more boxes than this
   const DRAG_UNCOVER = 90;   // px a drag may uncover before the drawing is moved for real
   const WHEEL_UNCOVER = 0.85;   // the scale of a zoom out at which it is zoomed for real
+
+  /* The virtual nodes one flat layout of the view would make (emit.js's estimate). */
+  function flatWork(plan) {
+    const e = new root.vizcnnEmit.Emitter(plan.vm, plan.opened, plan.folding);
+    return e.virtualNodes(e.edges());
+  }
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -400,17 +473,21 @@
       const started = performance.now();
       this.root.setAttribute("data-state", "loading");
       this.busy.hidden = false;
-      const opened = Array.from(this.open);
-      const emitted = root.vizcnnEmit.emitWithBoxes(this.data.vm, opened, this.fold);
-      const dot = emitted.dot;
-      this.visible = emitted;
+      const plan = this.plan(this.open);
+      this.visible = { boxOf: plan.boxOf, boxes: plan.boxes };
+      // the page's first layout, on a WASM engine not warm yet: a view that one flat layout
+      // with Graphviz's default limits draws is drawn flat (a dozen small layouts cost more
+      // there); its levels are laid out ahead for the first click
+      const flat = layouts.now === null && layouts.running.size === 0 && plan.acyclic
+        && flatWork(plan) <= this.data.vm.tiers[0][0];
+      this.drawnFlat = flat;
       const emittedAt = performance.now();
       const ticket = ++this.renders;
-      const job = layouts.get(dot, true);
-      job.svg.then((text) => {
+      layouts.view(plan, true, flat).then((job) => {
         if (ticket !== this.renders) return;   // a newer state was asked for meanwhile
         const laid = performance.now();
-        this.show(text);
+        this.levelDots = job.dots;
+        this.show(job);
         if (after) after();
         const shown = performance.now();
         // ready once the browser has painted it (a frame, then the task after the frame), or
@@ -423,7 +500,7 @@
           this.timings = { emit_ms: emittedAt - started, layout_ms: laid - emittedAt,
                            show_ms: shown - laid, paint_ms: painted - shown,
                            total_ms: painted - started, boxes: this.visible.boxes.length,
-                           cached: job.cached, worker: Boolean(job.engine && job.engine.threaded),
+                           cached: job.cached, worker: job.worker, levels: job.levels,
                            cause: cause || "mount", started_at_ms: started };
           this.root.setAttribute("data-timings", JSON.stringify(this.timings));
           this.root.setAttribute("data-open", JSON.stringify(Array.from(this.open).sort()));
@@ -448,15 +525,26 @@
       });
     }
 
-    /* The DOT text of the view with ``path`` opened (one level) or, with ``close``, closed. */
-    dotWith(path, close) {
+    /* The layout plan (nest.js) of a set of open blocks, with the viewer's folding. */
+    plan(open) {
+      const plan = root.vizcnnNest.plan(this.data.vm, Array.from(open), this.fold);
+      return plan;
+    }
+
+    /* The plan of the view with ``path`` opened (one level) or, with ``close``, closed. */
+    planWith(path, close) {
       const saved = this.open;
       this.open = new Set(saved);
       if (close) this.closeBlock(path);
       else this.openBlock(path);
-      const dot = root.vizcnnEmit.emit(this.data.vm, Array.from(this.open), this.fold);
+      const plan = this.plan(this.open);
       this.open = saved;
-      return dot;
+      return plan;
+    }
+
+    /* Whether the view with ``path`` opened is laid out already (the browser tests ask). */
+    laidOutWith(path) {
+      return layouts.has(this.planWith(path, false));
     }
 
     /* While the person looks, lay out the views a click would ask for next: the hovered box
@@ -465,7 +553,8 @@
     layAhead(first) {
       if (!this.svg || !this.lookAhead) return;
       this.root.setAttribute("data-ahead", "busy");
-      const dots = first ? [first] : [];
+      const plans = first ? [first] : [];
+      if (this.drawnFlat) plans.push(this.plan(this.open));   // its levels, for the next click
       // small views lay out faster than a person clicks: the blocks in view only in big ones
       if (this.visible.boxes.length > AHEAD_BOXES) {
         const stage = this.stage.getBoundingClientRect();
@@ -479,10 +568,10 @@
           near.push([Math.hypot(r.left + r.width / 2 - cx, r.top + r.height / 2 - cy), path]);
         }
         near.sort((a, b) => a[0] - b[0]);
-        for (const [, path] of near.slice(0, AHEAD_BLOCKS)) dots.push(this.dotWith(path, false));
+        for (const [, path] of near.slice(0, AHEAD_BLOCKS)) plans.push(this.planWith(path, false));
       }
       const renders = this.renders;
-      layouts.prefetch(dots, () => {
+      layouts.prefetch(plans, () => {
         if (renders === this.renders) this.root.setAttribute("data-ahead", "idle");
       });
     }
@@ -492,10 +581,183 @@
       return order.filter((p) => this.open.has(p));
     }
 
-    show(text) {
+    /* The picture of a laid-out view as an <svg> element, and the groups in it that are new
+     * (to be tagged and fitted). A flat layout is parsed whole; a nested one is put together
+     * as nest.js's compose() would write it, but each level's drawing that is on screen
+     * already (laid out from the same DOT text) is that element, moved: a click parses, tags
+     * and fits only the levels it laid out again, and the frames. */
+    picture(job) {
       const holder = document.createElement("div");
-      holder.innerHTML = text;
+      if (job.parts === undefined) {
+        holder.innerHTML = job.svg;
+        const svg = holder.querySelector("svg");
+        this.levelGroups = new Map();
+        this.wrappers = null;
+        return { svg, fresh: [svg] };
+      }
+      const Nest = root.vizcnnNest, plan = job.plan, parts = job.parts;
+      const old = this.levelGroups || new Map();
+      const groups = new Map();
+      const texts = [];
+      const order = [];
+      const walk = (path) => {
+        const part = parts.get(path);
+        if (!part.geo.own) part.geo.own = Nest.own(plan, path, part.svg);   // kept per layout
+        part.own = part.geo.own;
+        order.push(path);
+        if (!old.has(part.dot)) texts.push(`<g class="vzv-level">${part.own.text}</g>`);
+        for (const [sub, left, top] of part.own.places) {
+          const child = parts.get(sub);
+          const f = Nest.frame(plan, sub, child.geo, child.svg);
+          texts.push(`<g class="vzv-part" transform="translate(${left} ${top})">${f.text}`
+                     + `<g class="vzv-inner" transform="translate(${f.dx} ${f.dy})"></g></g>`);
+          walk(sub);
+        }
+      };
+      walk(null);
+      const head = parts.get(null).svg;
+      const start = head.indexOf(">", head.search(Nest.ORIGIN)) + 1;
+      holder.innerHTML = head.slice(0, start) + texts.join("") + "</g></svg>";
       const svg = holder.querySelector("svg");
+      const graph = svg.querySelector("g.graph");
+      const made = Array.from(graph.children);
+      for (const g of made) g.remove();
+      const fresh = [];
+      let at = 0;
+      const place = (path, into) => {
+        const part = parts.get(path);
+        let group = old.get(part.dot);
+        if (group === undefined) {
+          group = made[at++];
+          fresh.push(group);
+        }
+        groups.set(part.dot, group);
+        into.appendChild(group);
+        for (const [sub] of part.own.places) {
+          const wrapper = made[at++];
+          fresh.push(wrapper.firstElementChild);   // the child's frame
+          wrapper.frameDot = parts.get(sub).dot;
+          wrappers.set(sub, wrapper);
+          into.appendChild(wrapper);
+          place(sub, wrapper.lastElementChild);
+        }
+      };
+      const wrappers = new Map();
+      place(null, graph);   // in walk()'s order: a level's drawing (if new), then its frames
+      this.levelGroups = groups;
+      this.wrappers = wrappers;
+      return { svg, fresh };
+    }
+
+    /* A nested view drawn over the nested one on screen: the same <svg> and svg-pan-zoom;
+     * each level's drawing stays where it is if its layout did not change (only the frames
+     * around it move), the changed levels and frames are parsed in. The page then lays out
+     * again only what changed, not the whole drawing. */
+    refresh(job) {
+      const Nest = root.vizcnnNest, plan = job.plan, parts = job.parts;
+      const groups = this.levelGroups, wrappers = this.wrappers;
+      this.endWheel();
+      this.drag = null;
+      const texts = [], wanted = [];
+      const dots = new Set(), paths = new Set();
+      const walk = (path) => {
+        const part = parts.get(path);
+        if (!part.geo.own) part.geo.own = Nest.own(plan, path, part.svg);
+        part.own = part.geo.own;
+        dots.add(part.dot);
+        if (!groups.has(part.dot)) {
+          wanted.push([path, null]);
+          texts.push(`<g class="vzv-level">${part.own.text}</g>`);
+        }
+        for (const [sub] of part.own.places) {
+          paths.add(sub);
+          const child = parts.get(sub), w = wrappers.get(sub);
+          if (!w || w.frameDot !== child.dot) {
+            const f = Nest.frame(plan, sub, child.geo, child.svg);
+            wanted.push([sub, f]);
+            texts.push(`<g>${f.text}</g>`);
+          }
+          walk(sub);
+        }
+      };
+      walk(null);
+      const holder = document.createElement("div");
+      holder.innerHTML = `<svg xmlns="http://www.w3.org/2000/svg">${texts.join("")}</svg>`;
+      const made = Array.from(holder.firstElementChild.children);
+      const fresh = [];
+      wanted.forEach(([path, f], i) => {
+        const g = made[i];
+        if (f === null) {   // a level's drawing
+          groups.set(parts.get(path).dot, g);
+          fresh.push(g);
+          return;
+        }
+        let w = wrappers.get(path);
+        if (!w) {
+          w = document.createElementNS("http://www.w3.org/2000/svg", "g");
+          w.setAttribute("class", "vzv-part");
+          const inner = document.createElementNS("http://www.w3.org/2000/svg", "g");
+          inner.setAttribute("class", "vzv-inner");
+          w.appendChild(inner);
+          wrappers.set(path, w);
+        }
+        const inner = w.lastElementChild;
+        while (w.firstElementChild !== inner) w.firstElementChild.remove();
+        for (const child of Array.from(g.children)) w.insertBefore(child, inner);
+        inner.setAttribute("transform", `translate(${f.dx} ${f.dy})`);
+        w.frameDot = parts.get(path).dot;
+        fresh.push(w.firstElementChild);   // its frame
+      });
+      const graph = this.svg.querySelector("g.graph");
+      const place = (path, into) => {
+        const part = parts.get(path);
+        const group = groups.get(part.dot);
+        if (group.parentNode !== into) into.insertBefore(group, into.firstChild);
+        for (const [sub, left, top] of part.own.places) {
+          const w = wrappers.get(sub);
+          w.setAttribute("transform", `translate(${left} ${top})`);
+          if (w.parentNode !== into) into.appendChild(w);
+          place(sub, w.lastElementChild);
+        }
+      };
+      place(null, graph);
+      for (const [dot, g] of Array.from(groups)) {
+        if (!dots.has(dot)) {
+          g.remove();
+          groups.delete(dot);
+        }
+      }
+      for (const [path, w] of Array.from(wrappers)) {
+        if (!paths.has(path)) {
+          w.remove();
+          wrappers.delete(path);
+        }
+      }
+      // the outermost level's size and origin
+      const head = parts.get(null).svg;
+      const vb = /viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"/.exec(head).slice(1).map(Number);
+      const origin = Nest.ORIGIN.exec(head);
+      graph.setAttribute("transform", `scale(1 1) rotate(0) translate(${origin[1]} ${origin[2]})`);
+      this.viewBox = { x: vb[0], y: vb[1], width: vb[2], height: vb[3] };
+      for (const scope of fresh) {
+        this.tag(scope);
+        this.fitTexts(scope);
+      }
+      this.pz.updateBBox();
+      this.miniBox = null;
+      this.miniDrawn = null;
+      if (this.keepView) this.updateMini();
+      else this.firstView();
+      this.keepView = false;
+      this.applyHighlight();
+    }
+
+    show(job) {
+      if (job.parts !== undefined && this.svg && this.pz && this.wrappers) {
+        this.refresh(job);
+        return;
+      }
+      const { svg, fresh } = this.picture(job);
       const previous = this.svg;
       this.endWheel();
       this.drag = null;
@@ -509,12 +771,23 @@
       svg.removeAttribute("width");
       svg.removeAttribute("height");
       svg.classList.add("vzv-svg");
+      // svg-pan-zoom's viewport group made before the drawing is in the page: made by
+      // svg-pan-zoom, it would move the whole drawing into it once the page has laid it out
+      const viewport = document.createElementNS("http://www.w3.org/2000/svg", "g");
+      viewport.setAttribute("class", "svg-pan-zoom_viewport");
+      for (const child of Array.from(svg.childNodes)) {
+        if (child.nodeName !== "defs" && child.nodeName !== "#text") viewport.appendChild(child);
+      }
+      svg.appendChild(viewport);
       this.stage.insertBefore(svg, this.mini);
       this.svg = svg;
       const vb = svg.viewBox.baseVal;   // live: svg-pan-zoom removes the attribute
       this.viewBox = { x: vb.x, y: vb.y, width: vb.width, height: vb.height };
-      this.tag(svg);
-      this.fitTexts(svg);
+      for (const scope of fresh) {
+        this.tag(scope);
+        this.fitTexts(scope);
+      }
+      this.listen(svg);
       this.pz = root.svgPanZoom(svg, {
         zoomEnabled: true, panEnabled: false, controlIconsEnabled: false,
         dblClickZoomEnabled: false,
@@ -543,12 +816,14 @@
     /* Text that the browser draws wider than Graphviz measured it (Chinese, which Graphviz's
      * built-in metrics do not cover, or a reader without Helvetica-wide fonts) is squeezed
      * into the room the layout gave it: up to the next piece of its line, or the box's edge. */
-    fitTexts(svg) {
+    fitTexts(scope) {
       const frames = new Map();
-      for (const c of svg.querySelectorAll("g.cluster")) {
-        frames.set(c.querySelector("title").textContent, c);
+      const groups = Array.from(scope.querySelectorAll("g.node, g.cluster"));
+      if (scope.matches("g.cluster")) groups.push(scope);
+      for (const c of groups) {
+        if (c.classList.contains("cluster")) frames.set(c.querySelector("title").textContent, c);
       }
-      for (const g of svg.querySelectorAll("g.node, g.cluster")) {
+      for (const g of groups) {
         const texts = Array.from(g.querySelectorAll("text"));
         if (!texts.length) continue;
         // the outline: the widest shape (a table's frame, not its chips), or for a node with
@@ -587,9 +862,11 @@
     }
 
     /* What each SVG group stands for: a leaf layer, a closed block, a fold or an open frame. */
-    tag(svg) {
+    tag(scope) {
       const modules = this.data.vm.modules;
-      for (const g of svg.querySelectorAll("g.node, g.cluster")) {
+      const groups = Array.from(scope.querySelectorAll("g.node, g.cluster"));
+      if (scope.matches("g.cluster")) groups.push(scope);
+      for (const g of groups) {
         const title = g.querySelector("title");
         if (!title) continue;
         const name = title.textContent;
@@ -606,10 +883,16 @@
           g.setAttribute("data-fold", name);
         }
       }
+    }
+
+    /* Clicks and hovers on the drawing, whichever part of it they land on. */
+    listen(svg) {
       let down = null;
       svg.addEventListener("pointerdown", (e) => { down = [e.clientX, e.clientY]; });
       svg.addEventListener("click", (e) => {
-        if (down && Math.hypot(e.clientX - down[0], e.clientY - down[1]) > 5) return;
+        const from = down;
+        down = null;   // one press, one click (the drawing stays for the next one)
+        if (from && Math.hypot(e.clientX - from[0], e.clientY - from[1]) > 5) return;
         const g = e.target.closest("[data-layer], [data-block], [data-fold], [data-frame]");
         if (!g) return;
         e.preventDefault();
@@ -626,7 +909,7 @@
         const frame = g.getAttribute("data-frame");
         const path = frame || g.getAttribute("data-block") || g.getAttribute("data-fold")
           .split("..")[0];
-        this.layAhead(this.dotWith(path, Boolean(frame)));
+        this.layAhead(this.planWith(path, Boolean(frame)));
       });
     }
 
@@ -808,8 +1091,23 @@
       return Boolean(g);
     }
 
+    /* The box of an SVG group in the coordinates of the drawing's graph group: a nested
+     * layout puts each open block's drawing in a group moved into place. */
+    graphBox(g) {
+      const b = g.getBBox();
+      const box = { x: b.x, y: b.y, width: b.width, height: b.height };
+      for (let at = g.parentElement; at && !at.classList.contains("graph"); at = at.parentElement) {
+        const t = at.transform && at.transform.baseVal.consolidate();
+        if (t) {
+          box.x += t.matrix.e;
+          box.y += t.matrix.f;
+        }
+      }
+      return box;
+    }
+
     centreOn(g) {
-      const box = g.getBBox();
+      const box = this.graphBox(g);
       const s = this.sizes();
       const real = Math.max(s.realZoom, 0.8);
       this.zoomTo(real);
@@ -819,6 +1117,17 @@
       const ox = t ? t.matrix.e : 0, oy = t ? t.matrix.f : 0;
       const cx = (box.x + box.width / 2 + ox) * real, cy = (box.y + box.height / 2 + oy) * real;
       this.pz.pan({ x: s.width / 2 - cx, y: s.height / 2 - cy });
+      this.applyView();
+    }
+
+    /* svg-pan-zoom moves the drawing at the next animation frame; a caller that centred a
+     * box and reads where it is now (a search, a script, a test's click) must see it moved:
+     * the same transform, set at once. */
+    applyView() {
+      const viewport = this.svg && this.svg.querySelector(".svg-pan-zoom_viewport");
+      if (!viewport || !this.pz) return;
+      const real = this.sizes().realZoom, pan = this.pz.getPan();
+      viewport.setAttribute("transform", `matrix(${real},0,0,${real},${pan.x},${pan.y})`);
     }
 
     // --- minimap ----------------------------------------------------------------------
@@ -862,7 +1171,7 @@
       const t = inner && inner.transform.baseVal.consolidate();
       const ox = t ? t.matrix.e : 0, oy = t ? t.matrix.f : 0;
       const rect = (g) => {
-        const b = g.getBBox();
+        const b = this.graphBox(g);
         return [offX + (b.x + ox - vb.x) * scale, offY + (b.y + oy - vb.y) * scale,
                 Math.max(1, b.width * scale), Math.max(1, b.height * scale)];
       };
