@@ -366,14 +366,7 @@
     return new Emitter(vm, opened, folding).write();
   }
 
-  /* The text and what the viewer needs besides it, from one emitter: each leaf node's
-   * visible box, for search and highlight. */
-  function emitWithBoxes(vm, opened, folding = true) {
-    const e = new Emitter(vm, opened, folding);
-    return { boxOf: e.boxOf, boxes: e.order, dot: e.write() };
-  }
-
-  const api = { emit, emitWithBoxes, foldName, quote, Emitter };
+  const api = { emit, foldName, quote, Emitter };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   root.vizcnnEmit = api;
 })(typeof globalThis !== "undefined" ? globalThis : this);
