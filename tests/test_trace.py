@@ -279,6 +279,7 @@ def test_zoo_traces_share_one_build_and_never_change_it() -> None:
     spec = zoo_spec("googlenet")
     first = vizcnn.trace(spec, (1, 3, 224, 224))
     prototype = shared_zoo_build(spec)
+    assert not any(m.training for m in prototype.modules())   # the eval build
     flags = [m.training for m in prototype.modules()]
     tensors = [id(t) for t in (*prototype.parameters(), *prototype.buffers())]
     results: list = [None] * 4
@@ -292,6 +293,7 @@ def test_zoo_traces_share_one_build_and_never_change_it() -> None:
     for th in threads:
         th.join()
     assert shared_zoo_build(spec) is prototype
+    assert all(m.training for m in shared_zoo_build(spec, True).modules())
     assert [m.training for m in prototype.modules()] == flags
     assert [id(t) for t in (*prototype.parameters(), *prototype.buffers())] == tensors
     assert not any("forward" in m.__dict__ or m._forward_hooks or m._forward_pre_hooks

@@ -148,11 +148,13 @@ def build_spec(spec: ModelSpec) -> nn.Module:
 
 
 @lru_cache(maxsize=32)
-def shared_zoo_build(spec: ModelSpec) -> nn.Module:
-    """One meta build per zoo spec, kept: building costs more than a trace itself (ResNet-50
-    ≈12 ms against a 1.6 ms stand-in). Every thread shares it, so it is never run or changed:
-    whatever runs a zoo model runs a stand-in of it (``standin.stand_in``), like any user's."""
-    return build_spec(spec)
+def shared_zoo_build(spec: ModelSpec, training: bool = False) -> nn.Module:
+    """One meta build per zoo spec and mode, kept: building costs more than a trace itself
+    (ResNet-50 ≈12 ms against a 1.2 ms stand-in), and setting every module's flag on each
+    trace's stand-in (``Module.train``, ≈0.2 ms) would too. Every thread shares it, so it is
+    never run or changed: whatever runs a zoo model runs a stand-in of it
+    (``standin.stand_in``), like any user's."""
+    return build_spec(spec).train(training)
 
 
 def trace(
@@ -190,9 +192,11 @@ def trace(
         model_spec = model
         if model_spec.source is ModelSource.ZOO:
             key_blocks = model_card(model_spec.name).key_blocks
-            training = bool(training)  # a zoo model is traced for inference unless asked
-        model = (shared_zoo_build(model_spec) if model_spec.source is ModelSource.ZOO
-                 else build_spec(model_spec))
+            # traced for inference unless asked; the kept build already has the mode's flags
+            model = shared_zoo_build(model_spec, bool(training))
+            training = None
+        else:
+            model = build_spec(model_spec)
     elif isinstance(model, nn.Module):
         model_spec = ModelSpec(ModelSource.MODULE, type(model).__name__)
     else:

@@ -118,7 +118,7 @@ def stand_in(spec: TraceSpec) -> nn.Module:
     from vizcnn.api import build_spec, shared_zoo_build
 
     if spec.model.source is ModelSource.ZOO:   # a private copy of the build the trace kept
-        return standin.stand_in(shared_zoo_build(spec.model), standin.meta_tensor)
+        return standin.stand_in(shared_zoo_build(spec.model, True), standin.meta_tensor)
     with torch.device("meta"), ShapeKernels():     # weight init on meta fills nothing
         model = build_spec(spec.model)
     if all(t.is_meta for t in (*model.parameters(), *model.buffers())):
