@@ -9,13 +9,19 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
+# The suite runs in one pytest-xdist worker per core (at most 4: each holds torch, ~2 GB);
+# tests go one by one to the next free worker, the browser files together to one
+# (tests/conftest.py says why).
+# `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= auto
+
 .PHONY: run test bench setup graphviz browser
 
 run: setup
 	$(BIN)/streamlit run app.py
 
 test: setup browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4 --dist load --durations 15
 
 bench: setup
 	$(BIN)/python bench/bench_trace.py

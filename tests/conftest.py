@@ -15,27 +15,34 @@ from torch.utils.flop_counter import FlopCounterMode
 
 DATA = Path(__file__).parent / "data"
 
-# Files that run in one worker, one after another: each starts its own Streamlit server and
-# Chromium for the whole file and writes its speed figures (test-output/*.json) when the file
-# ends, so its tests must not be split over workers, and two browsers fighting over two cores
-# would only make the waits longer.
+# Files that run whole in one pytest-xdist worker, one after another: each starts its own
+# Streamlit server and Chromium for the whole file and writes its speed figures
+# (test-output/*.json) when the file ends, so its tests must not be split over workers, and
+# two browsers fighting over two cores would only make the waits longer.
 ONE_WORKER = {"test_browser.py": "browser", "test_browser_viewer.py": "browser",
               "test_browser_upload.py": "browser"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "xdist_group(name): run in one pytest-xdist worker")
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if workers > 1:  # n workers share the cores: one torch thread pool each, not n × cores
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks (--dist loadgroup)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        group = ONE_WORKER.get(item.path.name)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under ``-n`` (``--dist load``): each test goes to the next free worker, except the
+    files of ONE_WORKER, which go together to one. (xdist's own ``--dist loadgroup`` marks
+    tests by renaming their node ids, which pytest 9 no longer lets it do.)"""
+    if config.getvalue("dist") != "load":
+        return None  # another --dist asked for: xdist's own
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorkerFiles(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return ONE_WORKER.get(Path(nodeid.split("::", 1)[0]).name, nodeid)
+
+    return OneWorkerFiles(config, log)
 
 
 @pytest.hookimpl(wrapper=True)
