@@ -15,12 +15,12 @@ from torch.utils.flop_counter import FlopCounterMode
 
 DATA = Path(__file__).parent / "data"
 
-# Files that run whole in one pytest-xdist worker, one after another: each starts its own
-# Streamlit server and Chromium for the whole file and writes its speed figures
-# (test-output/*.json) when the file ends, so its tests must not be split over workers, and
-# two browsers fighting over two cores would only make the waits longer.
-ONE_WORKER = {"test_browser.py": "browser", "test_browser_viewer.py": "browser",
-              "test_browser_upload.py": "browser"}
+# The browser files (tests/test_browser*.py) each start one Streamlit server and one Chromium
+# for the whole file and write their speed figures (test-output/*.json) when the file ends.
+# `make test` runs them in a pass of their own after the rest (waits that Chromium and the
+# server share with nothing else); anyone running the whole suite under `pytest -n` gets them
+# together in one worker, never split.
+BROWSER_FILES = "test_browser"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -32,17 +32,18 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """Under ``-n`` (``--dist load``): each test goes to the next free worker, except the
-    files of ONE_WORKER, which go together to one. (xdist's own ``--dist loadgroup`` marks
-    tests by renaming their node ids, which pytest 9 no longer lets it do.)"""
+    browser files, which go together to one. (xdist's ``--dist loadgroup`` marks tests by
+    renaming their node ids, which pytest 9 no longer lets it do: its groups split.)"""
     if config.getvalue("dist") != "load":
         return None  # another --dist asked for: xdist's own
     from xdist.scheduler import LoadScopeScheduling
 
-    class OneWorkerFiles(LoadScopeScheduling):
+    class BrowserFilesTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return ONE_WORKER.get(Path(nodeid.split("::", 1)[0]).name, nodeid)
+            name = Path(nodeid.split("::", 1)[0]).name
+            return BROWSER_FILES if name.startswith(BROWSER_FILES) else nodeid
 
-    return OneWorkerFiles(config, log)
+    return BrowserFilesTogether(config, log)
 
 
 @pytest.hookimpl(wrapper=True)
