@@ -9,13 +9,22 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
+# The suite runs in one pytest-xdist worker per core (at most 4: each holds torch, ~2 GB),
+# each test to the next free worker; then the browser tests, in one process of their own, so
+# their server and Chromium share the cores with nothing else (tests/conftest.py says more).
+# `make test TEST_WORKERS=0` runs the first pass in one process too.
+TEST_WORKERS ?= auto
+BROWSER_TESTS := $(wildcard tests/test_browser*.py)
+
 .PHONY: run test bench setup graphviz browser
 
 run: setup
 	$(BIN)/streamlit run app.py
 
 test: setup browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4 --durations 15 \
+		$(addprefix --ignore=,$(BROWSER_TESTS)); rest=$$?; \
+	$(BIN)/python -m pytest -q --durations 5 $(BROWSER_TESTS) && exit $$rest
 
 bench: setup
 	$(BIN)/python bench/bench_trace.py
