@@ -23,6 +23,7 @@ from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import vizcnn
 from vizcnn.words import human
@@ -125,9 +126,18 @@ def choose(page: Page, key: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+_SCRIPT_STATE = "document.querySelector('[data-testid=stApp]')?.dataset.testScriptState"
+
+
 def settle(page: Page) -> None:
-    """Wait until Streamlit has finished the current rerun."""
-    page.wait_for_timeout(300)
+    """Wait until Streamlit has finished the rerun the last action set off. Under load a rerun
+    may start well after the action, so the wait is for the app's own script state to leave
+    'notRunning' (up to 1 s: an action may set off none), then to come back to it."""
+    try:
+        page.wait_for_function(f"() => {_SCRIPT_STATE} !== 'notRunning'", timeout=1_000)
+    except PlaywrightTimeout:
+        pass
+    page.wait_for_function(f"() => {_SCRIPT_STATE} === 'notRunning'", timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
 
 
