@@ -26,7 +26,7 @@ from vizcnn.costs import Cost
 from vizcnn.errors import ShapeError, VizcnnError
 from vizcnn.graph import Edge, ModuleInfo, Node, OpKind
 from vizcnn.op_facts import OpFacts
-from vizcnn.ops import FACTORIES, OP_DEFS, OPS, RUN, SCALARS, UNCOUNTED, OpSpec, bind
+from vizcnn.ops import FACTORIES, OP_DEFS, OPS, RUN, UNCOUNTED, OpSpec, bind
 from vizcnn.shapes import NoRule, fmt
 from vizcnn.standin import Opaque
 from vizcnn.stock_layers import STOCK_CALLS
@@ -58,23 +58,6 @@ def op_kind(op: str, attrs: dict[str, Any]) -> OpKind:
     """The kind of a registered op (for conv: by kernel size and groups); OTHER if unknown."""
     known = OP_DEFS.get(op)
     return known.kind_of(attrs) if known is not None else OpKind.OTHER
-
-
-def _op_tensors(args: tuple, kwargs: dict) -> list[torch.Tensor]:
-    """Tensors among a torch call's arguments (also inside lists and tuples of them)."""
-    found = []
-    for value in (*args, *kwargs.values()) if kwargs else args:
-        kind = type(value)
-        if kind is torch.Tensor or kind is nn.Parameter:
-            found.append(value)
-        elif kind in SCALARS:
-            continue
-        elif isinstance(value, torch.Tensor):
-            found.append(value)
-        elif isinstance(value, (list, tuple)) and value:
-            found += [v for v in value if isinstance(v, torch.Tensor)]
-    return found
-
 
 
 def tensors_in(value: Any, depth: int = 0) -> list[torch.Tensor]:
@@ -316,7 +299,6 @@ class Tracer(TorchFunctionMode):
         done = self._call(func, spec, args, kwargs)
         node = self._leaf
         assert node is not None
-        self._leaf = None
         op = spec.op.name
         cost = self._bookkeeping(done.cost, done.tracked, done.tensors)
         if cost is None:
@@ -328,14 +310,10 @@ class Tracer(TorchFunctionMode):
         node.kind = done.kind or spec.op.kind_of(done.attrs).value
         if done.window is not None and done.tracked:
             self._windows[node.id] = [done.window]
-        out_shapes = []
-        for tensor in done.outs:
-            out_shapes.append(tuple(tensor.shape))
-            node.activation_bytes += tensor.numel() * tensor.element_size()
-            self._set_producer(tensor, node.id)
-        node.output_shapes = out_shapes = tuple(out_shapes)
+        out_shapes = tuple([tuple(t.shape) for t in done.outs])
         if not info.output_shapes:
             info.output_shapes = out_shapes
+        self._exit_leaf(done.outs, out_shapes)   # no op list: it keeps the node's op and kind
         return done.out
 
     def _exit_module(self, module: nn.Module, path: str, output: Any) -> None:
@@ -466,18 +444,16 @@ class Tracer(TorchFunctionMode):
         op = spec.op
         call: dict[str, Any] | None = None
         facts: OpFacts | None = None
-        if self.use_rules and op.shape is not RUN:
-            key, tensors, facts = op_facts.read_call(func, args, kwargs)
-            if not tensors:
-                facts = None
-        else:
-            key, tensors = None, _op_tensors(args, kwargs)
+        key, tensors, facts = op_facts.read_call(func, args, kwargs)
+        ruled = self.use_rules and op.shape is not RUN and bool(tensors)
+        if not ruled:
+            key, facts = None, None
         if facts is not None:   # a call seen before: its facts are known
             out = args[0] if facts.inplace else _empty(facts.shapes, facts.dtype,
                                                        tensors[0].device)
         else:
             call = bind(spec, args, kwargs)
-            out, facts = self._compute(func, spec, args, kwargs, call, tensors, key)
+            out, facts = self._compute(func, spec, args, kwargs, call, tensors, key, ruled)
         producer = self._producer
         tracked = []   # a loop: a comprehension is a function call of its own in Python 3.11
         for tensor in tensors:
@@ -539,12 +515,12 @@ class Tracer(TorchFunctionMode):
             self._set_producer(tensor, previous.id)  # type: ignore[union-attr]
 
     def _compute(self, func: Any, spec: OpSpec, args: tuple, kwargs: dict,
-                 call: dict[str, Any], tensors: list[torch.Tensor], key: tuple | None
-                 ) -> tuple[Any, OpFacts | None]:
+                 call: dict[str, Any], tensors: list[torch.Tensor], key: tuple | None,
+                 ruled: bool) -> tuple[Any, OpFacts | None]:
         """The call's output: for a ruled call fresh meta tensors, with its facts (memoized,
         :mod:`vizcnn.op_facts`); otherwise the op runs, and its facts are ``None``."""
         try:
-            if self.use_rules and spec.op.shape is not RUN and tensors:
+            if ruled:
                 try:
                     known = op_facts.facts(spec, call, tensors, args, key)
                 except NoRule:
